@@ -1,0 +1,120 @@
+//! `slips validate`: check a config file and summarise what it deploys.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use slips::config::{self, Config, Lane, LoadError};
+use slips::format::FormatChain;
+
+pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
+    match config::load(file) {
+        Ok(loaded) => {
+            eprint!("{}", loaded.warnings.render());
+            print!("{}", summary(file, &loaded.config));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(LoadError::Invalid(report)) => {
+            eprintln!("{report}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// One screen: what the config deploys and how objects flow through it.
+fn summary(file: &Path, config: &Config) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: valid; stack `{}`",
+        file.display(),
+        config.stack_name
+    );
+    let handler = &config.handler;
+    let concurrency = handler
+        .concurrency
+        .map_or("unreserved concurrency".to_string(), |n| {
+            format!("reserved concurrency {n}")
+        });
+    let _ = writeln!(out, "\nhandler  {} ({concurrency})", handler.path.display());
+
+    let _ = writeln!(
+        out,
+        "\nbuckets (the longest matching prefix picks the format chain)"
+    );
+    for (bucket, mappings) in &config.bucket_mapping {
+        let _ = writeln!(out, "  {bucket}");
+        let width = mappings
+            .iter()
+            .map(|m| shown_prefix(&m.prefix).len())
+            .max()
+            .unwrap_or(0);
+        for mapping in mappings {
+            let chain = FormatChain::parse(&mapping.format)
+                .map_or_else(|_| mapping.format.join(", "), |chain| chain.to_string());
+            let lanes = lanes_reached(config, bucket, &mapping.prefix);
+            let _ = writeln!(
+                out,
+                "    {:width$}  {chain}  [{lanes}]",
+                shown_prefix(&mapping.prefix)
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\nroutes (first match wins; no match → fast)");
+    if config.routing.is_empty() {
+        let _ = writeln!(out, "  every object → fast");
+    }
+    for (i, rule) in config.routing.iter().enumerate() {
+        let what = match (&rule.bucket, &rule.prefix) {
+            (None, None) => "any object".to_string(),
+            (Some(b), None) => format!("s3://{b}/*"),
+            (bucket, prefix) => format!(
+                "s3://{}/{}*",
+                bucket.as_deref().unwrap_or("*"),
+                prefix.as_deref().unwrap_or("")
+            ),
+        };
+        let _ = writeln!(out, "  {:>2}. {what} → {}", i + 1, rule.dest.name());
+    }
+
+    let _ = writeln!(out, "\nlanes");
+    let lanes = &config.backend.lane;
+    for (name, lane) in [("fast", &lanes.fast), ("slow", &lanes.slow)] {
+        let _ = writeln!(out, "  {name}  {}", throttle(lane));
+    }
+    out
+}
+
+fn shown_prefix(prefix: &str) -> &str {
+    if prefix.is_empty() {
+        "(all keys)"
+    } else {
+        prefix
+    }
+}
+
+/// The lanes objects under `prefix` of `bucket` can take, by the routing rules.
+fn lanes_reached(config: &Config, bucket: &str, prefix: &str) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for (_, dest) in config.routes_under(bucket, prefix) {
+        if !names.contains(&dest.name()) {
+            names.push(dest.name());
+        }
+    }
+    names.join(", ")
+}
+
+fn throttle(lane: &Lane) -> String {
+    let batch = format!("batch of {}", lane.batch_size);
+    if lane.delay == 0 {
+        format!("{batch}, no delay (unthrottled)")
+    } else {
+        let rate = f64::from(lane.batch_size) / f64::from(lane.delay);
+        format!(
+            "{batch}, then {} s delay: at most {rate:.3} objects/s per shard",
+            lane.delay
+        )
+    }
+}

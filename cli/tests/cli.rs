@@ -1,0 +1,123 @@
+//! The `slips` binary as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn slips(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slips"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run slips")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn validate_summarises_the_example() {
+    let out = slips(&repo_root(), &["validate", "-c", "config.example.yml"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("config.example.yml: valid; stack `slips-example`"),
+        "{stdout}"
+    );
+    for expected in [
+        "example-cloudtrail",
+        "AWSLogs/  s3-text → json → cloudtrail  [fast]",
+        "(all keys)  s3-lines  [slow]",
+        "1. s3://example-flow-logs/* → slow",
+        "2. s3://example-app-logs/debug/* → drop",
+        "fast  batch of 10, no delay (unthrottled)",
+        "slow  batch of 2, then 5 s delay: at most 0.400 objects/s per shard",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "`{expected}` missing from:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn validate_reads_config_yml_by_default_and_reports_every_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = "\
+stack_name: ok-stack
+backend:
+  sns_topics: [{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}]
+  lane: {slow: {delay: 1000}}
+handler: {path: missing, concurency: 3}
+bucket_mapping:
+  logs: [{prefix: a/, format: [s3-lines, jsn]}]
+";
+    std::fs::write(dir.path().join("config.yml"), config).expect("write config");
+    let out = slips(dir.path(), &["validate"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "config.yml:4:24: backend.lane.slow.delay: 1000 seconds is out of range: 0 to 900 (a Dispatcher must finish within Lambda's 15 minutes)",
+            "config.yml:5:17: handler.path: missing does not exist",
+            "config.yml:5:26: handler.concurency: unknown field `concurency`; did you mean `concurrency`?",
+            "config.yml:7:42: bucket_mapping.logs[0].format[1]: unknown format `jsn`; did you mean `json`?",
+            "config.yml: 4 errors, 0 warnings",
+        ],
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn validate_explains_a_missing_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = slips(dir.path(), &["validate", "-c", "nope.yml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot read config file nope.yml: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_schema_is_json_schema_of_the_config() {
+    let out = slips(&repo_root(), &["config-schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(schema["title"], "slips config.yml");
+    assert!(
+        schema["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("json-schema.org"))
+    );
+    assert!(schema["properties"]["bucket_mapping"]["description"].is_string());
+    assert_eq!(
+        schema["$defs"]["Dest"]["oneOf"].as_array().map(Vec::len),
+        Some(3)
+    );
+}
+
+#[test]
+fn help_describes_every_command() {
+    let out = slips(&repo_root(), &["--help"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("validate") && stdout.contains("config-schema"),
+        "{stdout}"
+    );
+    let out = slips(&repo_root(), &["validate", "--help"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("-c, --config <FILE>") && stdout.contains("[default: config.yml]"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,242 @@
+//! ARNs given in the config: parsed, and checked to name the kind of resource
+//! the field expects.
+
+use std::fmt;
+
+/// `arn:partition:service:region:account:resource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// The kinds of existing resource a config may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArnKind {
+    IamRole,
+    SnsTopic,
+    KinesisStream,
+    DynamoDbTable,
+}
+
+impl fmt::Display for ArnKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ArnKind::IamRole => "an IAM role ARN (arn:aws:iam::123456789012:role/NAME)",
+            ArnKind::SnsTopic => "an SNS topic ARN (arn:aws:sns:REGION:123456789012:NAME)",
+            ArnKind::KinesisStream => {
+                "a Kinesis stream ARN (arn:aws:kinesis:REGION:123456789012:stream/NAME)"
+            }
+            ArnKind::DynamoDbTable => {
+                "a DynamoDB table ARN (arn:aws:dynamodb:REGION:123456789012:table/NAME)"
+            }
+        })
+    }
+}
+
+const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"];
+
+impl<'a> Arn<'a> {
+    /// Splits an ARN into its parts, checking the parts every ARN has.
+    pub fn parse(text: &'a str) -> Result<Self, String> {
+        let mut parts = text.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        )
+        else {
+            return Err(format!(
+                "`{text}` is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+            ));
+        };
+        if !PARTITIONS.contains(&partition) {
+            return Err(format!(
+                "`{text}`: unknown partition `{partition}` (expected one of {})",
+                PARTITIONS.join(", ")
+            ));
+        }
+        if !region.is_empty() && !is_region(region) {
+            return Err(format!("`{text}`: `{region}` is not an AWS region name"));
+        }
+        if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!("`{text}`: the account id must be 12 digits"));
+        }
+        Ok(Arn {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+
+    /// Parses `text` and checks it names a resource of `kind`.
+    pub fn parse_kind(text: &'a str, kind: ArnKind) -> Result<Self, String> {
+        let arn = Self::parse(text)?;
+        let wrong = || format!("`{text}` is not {kind}");
+        let (service, regional) = match kind {
+            ArnKind::IamRole => ("iam", false),
+            ArnKind::SnsTopic => ("sns", true),
+            ArnKind::KinesisStream => ("kinesis", true),
+            ArnKind::DynamoDbTable => ("dynamodb", true),
+        };
+        if arn.service != service {
+            return Err(wrong());
+        }
+        if regional == arn.region.is_empty() {
+            let expect = if regional { "needs" } else { "has no" };
+            return Err(format!("`{text}`: {kind} {expect} region"));
+        }
+        let name_ok = match kind {
+            ArnKind::IamRole => arn
+                .resource
+                .strip_prefix("role/")
+                .and_then(|path_and_name| path_and_name.rsplit('/').next())
+                .is_some_and(|name| is_name(name, 64, "+=,.@_-")),
+            ArnKind::SnsTopic => {
+                let name = arn.resource.strip_suffix(".fifo").unwrap_or(arn.resource);
+                is_name(name, 256, "_-")
+            }
+            ArnKind::KinesisStream => arn
+                .resource
+                .strip_prefix("stream/")
+                .is_some_and(|name| is_name(name, 128, "_.-")),
+            ArnKind::DynamoDbTable => arn
+                .resource
+                .strip_prefix("table/")
+                .is_some_and(|name| name.len() >= 3 && is_name(name, 255, "_.-")),
+        };
+        if name_ok { Ok(arn) } else { Err(wrong()) }
+    }
+}
+
+fn is_name(name: &str, max: usize, extra: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`...
+fn is_region(region: &str) -> bool {
+    let mut parts = region.split('-').peekable();
+    let lowercase = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let mut words = 0;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return words >= 2 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        }
+        if !lowercase(part) {
+            return false;
+        }
+        words += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_each_kind() {
+        for (text, kind) in [
+            (
+                "arn:aws:iam::123456789012:role/slips-main",
+                ArnKind::IamRole,
+            ),
+            (
+                "arn:aws:iam::123456789012:role/path/to/Role+x",
+                ArnKind::IamRole,
+            ),
+            (
+                "arn:aws:sns:us-east-1:123456789012:SecLogUpload",
+                ArnKind::SnsTopic,
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:t.fifo",
+                ArnKind::SnsTopic,
+            ),
+            (
+                "arn:aws:kinesis:ap-northeast-1:123456789012:stream/fast",
+                ArnKind::KinesisStream,
+            ),
+            (
+                "arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/errors",
+                ArnKind::DynamoDbTable,
+            ),
+        ] {
+            assert!(Arn::parse_kind(text, kind).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_the_wrong_kind_or_shape() {
+        for (text, kind, says) in [
+            ("not-an-arn", ArnKind::SnsTopic, "is not an ARN"),
+            (
+                "arn:aws:sns:us-east-1:123456789012:t",
+                ArnKind::KinesisStream,
+                "Kinesis stream ARN",
+            ),
+            (
+                "arn:aws:kinesis:us-east-1:123456789012:table/x",
+                ArnKind::KinesisStream,
+                "Kinesis",
+            ),
+            (
+                "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2020",
+                ArnKind::DynamoDbTable,
+                "table",
+            ),
+            (
+                "arn:aws:iam::123456789012:user/bob",
+                ArnKind::IamRole,
+                "IAM role",
+            ),
+            (
+                "arn:aws:iam:us-east-1:123456789012:role/r",
+                ArnKind::IamRole,
+                "has no region",
+            ),
+            (
+                "arn:aws:sns::123456789012:t",
+                ArnKind::SnsTopic,
+                "needs region",
+            ),
+            (
+                "arn:aws:sns:us-east-1:1234:t",
+                ArnKind::SnsTopic,
+                "12 digits",
+            ),
+            (
+                "arn:aws:sns:useast1:123456789012:t",
+                ArnKind::SnsTopic,
+                "region",
+            ),
+            (
+                "arn:amazon:sns:us-east-1:123456789012:t",
+                ArnKind::SnsTopic,
+                "partition",
+            ),
+        ] {
+            let err = Arn::parse_kind(text, kind).unwrap_err();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+}
