@@ -1,5 +1,6 @@
 //! `slips`: validate, deploy and operate a slips pipeline.
 
+mod build;
 mod commands;
 
 use std::path::PathBuf;
@@ -33,6 +34,20 @@ enum Command {
     /// `slips config-schema > slips.schema.json` and, at the top of config.yml,
     /// `# yaml-language-server: $schema=slips.schema.json`.
     ConfigSchema,
+    /// Build the handler and run it on object events or one object, here.
+    ///
+    /// Objects are read from S3 (or from wherever AWS_ENDPOINT_URL points),
+    /// or from a local directory with --buckets, or a local file with
+    /// --object. stdout carries only the handler's result as JSON; logs go
+    /// to stderr. Builds in release mode unless --debug.
+    Local {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        args: commands::local::LocalArgs,
+    },
+    /// Create a new handler package (Cargo.toml, src/main.rs, config.yml).
+    Init(commands::init::InitArgs),
 }
 
 /// The config file option every command that reads one shares.
@@ -53,6 +68,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { config } => commands::validate::run(&config.config),
         Command::ConfigSchema => commands::config_schema::run(),
+        Command::Local { config, args } => commands::local::run(&config.config, args),
+        Command::Init(args) => commands::init::run(args),
     };
     match result {
         Ok(code) => code,

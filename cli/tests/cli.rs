@@ -31,7 +31,7 @@ fn validate_summarises_the_example() {
     for expected in [
         "example-cloudtrail",
         "AWSLogs/  s3-text → json → cloudtrail  [fast]",
-        "(all keys)  s3-lines  [slow]",
+        "(all keys)  s3-lines → vpc-flow  [slow]",
         "1. s3://example-flow-logs/* → slow",
         "2. s3://example-app-logs/debug/* → drop",
         "fast  batch of 10, no delay (unthrottled)",

@@ -6,4 +6,22 @@
 
 pub mod aws;
 pub mod config;
+pub mod error_table;
+pub mod event;
 pub mod format;
+pub mod functions;
+pub mod handler;
+pub mod invoker;
+pub mod lanes;
+pub mod object;
+mod run;
+pub mod telemetry;
+
+pub use anyhow::{self, Context, bail, ensure};
+pub use handler::{Error, Handler, Meta, Record, Result, Source};
+pub use run::{CONFIG_ENV, FUNCTION_ENV, run};
+
+/// The README's Rust examples compile (`cargo test --doc`), so README and API agree.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,4 +1,6 @@
 //! One module per `slips` subcommand.
 
 pub mod config_schema;
+pub mod init;
+pub mod local;
 pub mod validate;

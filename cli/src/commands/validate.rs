@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use slips::config::{self, Config, Lane, LoadError};
+use slips::config::{self, Config, LoadError, Throttle};
 use slips::format::FormatChain;
 
 pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
@@ -106,7 +106,7 @@ fn lanes_reached(config: &Config, bucket: &str, prefix: &str) -> String {
     names.join(", ")
 }
 
-fn throttle(lane: &Lane) -> String {
+fn throttle(lane: &Throttle) -> String {
     let batch = format!("batch of {}", lane.batch_size);
     if lane.delay == 0 {
         format!("{batch}, no delay (unthrottled)")

@@ -20,6 +20,7 @@ pub enum ArnKind {
     SnsTopic,
     KinesisStream,
     DynamoDbTable,
+    KmsKey,
 }
 
 impl fmt::Display for ArnKind {
@@ -33,6 +34,7 @@ impl fmt::Display for ArnKind {
             ArnKind::DynamoDbTable => {
                 "a DynamoDB table ARN (arn:aws:dynamodb:REGION:123456789012:table/NAME)"
             }
+            ArnKind::KmsKey => "a KMS key ARN (arn:aws:kms:REGION:123456789012:key/KEY-ID)",
         })
     }
 }
@@ -93,6 +95,7 @@ impl<'a> Arn<'a> {
             ArnKind::SnsTopic => ("sns", true),
             ArnKind::KinesisStream => ("kinesis", true),
             ArnKind::DynamoDbTable => ("dynamodb", true),
+            ArnKind::KmsKey => ("kms", true),
         };
         if arn.service != service {
             return Err(wrong());
@@ -119,6 +122,11 @@ impl<'a> Arn<'a> {
                 .resource
                 .strip_prefix("table/")
                 .is_some_and(|name| name.len() >= 3 && is_name(name, 255, "_.-")),
+            // A key id is a UUID, or `mrk-` and 32 hex digits for a multi-Region key.
+            ArnKind::KmsKey => arn
+                .resource
+                .strip_prefix("key/")
+                .is_some_and(|id| is_name(id, 64, "-")),
         };
         if name_ok { Ok(arn) } else { Err(wrong()) }
     }
@@ -180,6 +188,10 @@ mod tests {
                 "arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/errors",
                 ArnKind::DynamoDbTable,
             ),
+            (
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ArnKind::KmsKey,
+            ),
         ] {
             assert!(Arn::parse_kind(text, kind).is_ok(), "{text}");
         }
@@ -228,6 +240,11 @@ mod tests {
                 "arn:aws:sns:useast1:123456789012:t",
                 ArnKind::SnsTopic,
                 "region",
+            ),
+            (
+                "arn:aws:kms:us-east-1:123456789012:alias/logs",
+                ArnKind::KmsKey,
+                "KMS key ARN",
             ),
             (
                 "arn:amazon:sns:us-east-1:123456789012:t",

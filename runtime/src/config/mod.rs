@@ -31,7 +31,7 @@ pub struct Config {
     /// Name of the CloudFormation stack: letters, digits and hyphens, starting
     /// with a letter, at most 128 characters.
     pub stack_name: String,
-    /// Free text shown as the stack's description.
+    /// Free text shown as the stack's description (at most 1024 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Where `slips deploy` uploads the code zip.
@@ -49,6 +49,12 @@ pub struct Config {
     /// Per bucket, which objects are read and how: the entry with the longest
     /// prefix matching the object key decides the format chain.
     pub bucket_mapping: IndexMap<String, Vec<Mapping>>,
+    /// How every function of the stack runs: CPU architecture and log retention.
+    #[serde(default)]
+    pub functions: Functions,
+    /// The stack's CloudWatch alarms: whom they notify and when the lanes' alarms fire.
+    #[serde(default)]
+    pub alarms: Alarms,
 }
 
 /// Where the code zip is uploaded (the name comes from the original, which used SAM).
@@ -82,9 +88,35 @@ pub struct Backend {
     /// Existing SNS topic used as Main's dead-letter queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dlq_sns_arn: Option<String>,
-    /// Throttle of each lane.
+    /// Throttle of each lane, and the shape of its stream.
     #[serde(default)]
     pub lane: Lanes,
+    /// What deleting the stack does to the error table and the lane streams
+    /// it created: `retain` (default) keeps them with their data, `delete`
+    /// deletes them. Also applies when an update has to replace one of them.
+    #[serde(default)]
+    pub on_delete: OnDelete,
+}
+
+/// What deleting the stack does to the stateful resources it created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDelete {
+    /// Keep them, with their data (failed events, events not yet processed).
+    #[default]
+    Retain,
+    /// Delete them with the stack.
+    Delete,
+}
+
+impl Backend {
+    /// The existing stream the config names for `lane`, if any.
+    pub fn stream_arn(&self, lane: crate::event::Lane) -> Option<&str> {
+        match lane {
+            crate::event::Lane::Fast => self.kinesis_stream_fast_arn.as_deref(),
+            crate::event::Lane::Slow => self.kinesis_stream_slow_arn.as_deref(),
+        }
+    }
 }
 
 /// Existing IAM roles, one per framework function; each is optional.
@@ -118,58 +150,117 @@ pub struct SnsTopic {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Lanes {
     /// The fast lane: unthrottled by default.
-    #[serde(default = "Lane::fast")]
-    pub fast: Lane,
+    #[serde(default = "Throttle::fast")]
+    pub fast: Throttle,
     /// The slow lane: for bulky or bursty sources.
-    #[serde(default = "Lane::slow")]
-    pub slow: Lane,
+    #[serde(default = "Throttle::slow")]
+    pub slow: Throttle,
 }
 
 impl Default for Lanes {
     fn default() -> Self {
         Lanes {
-            fast: Lane::fast(),
-            slow: Lane::slow(),
+            fast: Throttle::fast(),
+            slow: Throttle::slow(),
         }
     }
 }
 
-/// A lane's throttle: its Dispatcher sends `batch_size` objects to Main, then
-/// waits `delay` seconds, so a lane carries at most `batch_size / delay`
-/// objects per second per shard.
+impl Lanes {
+    /// The settings of `lane`.
+    pub fn of(&self, lane: crate::event::Lane) -> &Throttle {
+        match lane {
+            crate::event::Lane::Fast => &self.fast,
+            crate::event::Lane::Slow => &self.slow,
+        }
+    }
+}
+
+/// A lane: its throttle and its stream. Its Dispatcher sends `batch_size`
+/// objects to Main, then waits `delay` seconds, so a lane carries at most
+/// `batch_size / delay` objects per second per shard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Lane {
+pub struct Throttle {
     /// Seconds the Dispatcher waits after each batch (0 to 900).
     #[serde(default)]
     pub delay: u32,
     /// Object events per batch (1 to 10000).
-    #[serde(default = "Lane::default_batch_size")]
+    #[serde(default = "Throttle::default_batch_size")]
     pub batch_size: u32,
+    /// Shards of the lane's stream when the stack creates it: a number
+    /// (provisioned capacity; default 1) or `on-demand` (Kinesis adds shards
+    /// as traffic grows, starting at 4). Every shard adds `batch_size / delay`
+    /// objects per second to the lane's rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Shards>,
+    /// Hours the lane's stream keeps object events when the stack creates it
+    /// (24 to 8760, default 24): how long processing can lag or be paused
+    /// before events expire unprocessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_hours: Option<u32>,
 }
 
-impl Lane {
+impl Throttle {
     /// Allowed `delay`, in seconds: a Dispatcher must finish within Lambda's 15-minute limit.
     pub const DELAY_RANGE: std::ops::RangeInclusive<u32> = 0..=900;
     /// Allowed `batch_size`: the Kinesis event source mapping accepts 1 to 10000.
     pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<u32> = 1..=10_000;
+    /// Allowed `retention_hours`: Kinesis keeps records 24 hours to 365 days
+    /// (Kinesis Data Streams quotas, "data retention period").
+    pub const RETENTION_HOURS_RANGE: std::ops::RangeInclusive<u32> = 24..=8760;
+    /// Shards of a created stream when `shards` is left out.
+    pub const DEFAULT_SHARDS: Shards = Shards::Provisioned(1);
+    /// Retention of a created stream when `retention_hours` is left out (the Kinesis default).
+    pub const DEFAULT_RETENTION_HOURS: u32 = 24;
 
     fn fast() -> Self {
-        Lane {
+        Throttle {
             delay: 0,
             batch_size: 1,
+            shards: None,
+            retention_hours: None,
         }
     }
 
     fn slow() -> Self {
-        Lane {
+        Throttle {
             delay: 10,
-            batch_size: 1,
+            ..Throttle::fast()
         }
     }
 
     fn default_batch_size() -> u32 {
         1
     }
+
+    /// The stream's shards, the default filled in.
+    pub fn shards(&self) -> Shards {
+        self.shards.unwrap_or(Self::DEFAULT_SHARDS)
+    }
+
+    /// The stream's retention in hours, the default filled in.
+    pub fn retention_hours(&self) -> u32 {
+        self.retention_hours
+            .unwrap_or(Self::DEFAULT_RETENTION_HOURS)
+    }
+}
+
+/// The capacity of a lane's stream: a number of provisioned shards, or `on-demand`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged, expecting = "a number of shards (1 or more) or `on-demand`")]
+pub enum Shards {
+    /// This many shards, provisioned.
+    Provisioned(u32),
+    /// Kinesis scales the shards with the traffic.
+    OnDemand(OnDemand),
+}
+
+/// The word `on-demand`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum OnDemand {
+    /// Kinesis on-demand capacity mode.
+    #[serde(rename = "on-demand")]
+    OnDemand,
 }
 
 /// The user's handler and how Main runs it.
@@ -193,10 +284,163 @@ pub struct HandlerConfig {
     /// Subnets for Main in a VPC (give `security_group_ids` too).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subnet_ids: Vec<String>,
+    /// Memory of Main in MB (128 to 10240, default 1024). Lambda gives CPU in
+    /// proportion: 1769 MB is one full vCPU.
+    #[serde(default = "HandlerConfig::default_memory")]
+    pub memory: u32,
+    /// Seconds one invocation of Main may run (1 to 900, default 300).
+    #[serde(default = "HandlerConfig::default_timeout")]
+    pub timeout: u32,
+    /// Seconds Lambda keeps retrying a batch Main failed, or could not yet run
+    /// (throttled), before sending it to the dead-letter topic (60 to 21600,
+    /// default 21600).
+    #[serde(default = "HandlerConfig::default_max_event_age")]
+    pub max_event_age: u32,
+    /// KMS keys that encrypt the mapped objects (SSE-KMS): Main may decrypt
+    /// with them, through S3 only. ARNs of keys, not aliases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kms_key_arns: Vec<String>,
+}
+
+impl HandlerConfig {
+    /// Allowed `memory`, in MB (Lambda quotas, "function memory allocation").
+    pub const MEMORY_RANGE: std::ops::RangeInclusive<u32> = 128..=10_240;
+    /// Allowed `timeout`, in seconds (Lambda quotas, "function timeout": 15 minutes).
+    pub const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=900;
+    /// Allowed `max_event_age`, in seconds (Lambda's EventInvokeConfig
+    /// MaximumEventAgeInSeconds: 60 s to 6 hours).
+    pub const MAX_EVENT_AGE_RANGE: std::ops::RangeInclusive<u32> = 60..=21_600;
+
+    fn default_memory() -> u32 {
+        1024
+    }
+
+    fn default_timeout() -> u32 {
+        300
+    }
+
+    fn default_max_event_age() -> u32 {
+        21_600
+    }
 }
 
 fn empty_args() -> serde_json::Value {
     serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// How every function of the stack runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Functions {
+    /// CPU architecture of the handler binary, on which every function runs:
+    /// `x86_64` (default) or `arm64` (Graviton, about 20% cheaper per second;
+    /// the binary must be built for it).
+    #[serde(default)]
+    pub architecture: Architecture,
+    /// Days CloudWatch Logs keeps each function's logs (default 30). One of
+    /// 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+    /// 1827, 2192, 2557, 2922, 3288, 3653.
+    #[serde(default = "Functions::default_log_retention_days")]
+    pub log_retention_days: u32,
+}
+
+impl Functions {
+    /// The retention periods CloudWatch Logs accepts, in days (PutRetentionPolicy).
+    pub const LOG_RETENTION_DAYS: [u32; 22] = [
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+        2922, 3288, 3653,
+    ];
+
+    fn default_log_retention_days() -> u32 {
+        30
+    }
+}
+
+impl Default for Functions {
+    fn default() -> Self {
+        Functions {
+            architecture: Architecture::default(),
+            log_retention_days: Functions::default_log_retention_days(),
+        }
+    }
+}
+
+/// A Lambda instruction set architecture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Architecture {
+    /// 64-bit x86 (Intel, AMD).
+    #[default]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// 64-bit ARM (AWS Graviton).
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda uses, which is also the config's.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+/// The stack's CloudWatch alarms (on dead-letter messages, Main's errors and
+/// each lane's backlog) and whom they notify.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Alarms {
+    /// SNS topic notified when an alarm fires and when it clears. Without it
+    /// the alarms show only in CloudWatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_arn: Option<String>,
+    /// Per lane, the age in seconds of its oldest unprocessed object event
+    /// above which the lane's alarm fires (at least 60; defaults: fast 600,
+    /// slow 3600). Keep it well under the stream's retention, or events
+    /// expire before anyone is told.
+    #[serde(default)]
+    pub iterator_age: IteratorAges,
+}
+
+/// Iterator-age alarm thresholds per lane, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IteratorAges {
+    /// The fast lane's threshold (default 600: ten minutes behind).
+    #[serde(default = "IteratorAges::default_fast")]
+    pub fast: u32,
+    /// The slow lane's threshold (default 3600: an hour behind; it is throttled on purpose).
+    #[serde(default = "IteratorAges::default_slow")]
+    pub slow: u32,
+}
+
+impl IteratorAges {
+    /// The smallest threshold: CloudWatch alarms evaluate Lambda metrics per minute.
+    pub const MIN_SECONDS: u32 = 60;
+
+    fn default_fast() -> u32 {
+        600
+    }
+
+    fn default_slow() -> u32 {
+        3600
+    }
+
+    /// The threshold of `lane`, in seconds.
+    pub fn of(&self, lane: crate::event::Lane) -> u32 {
+        match lane {
+            crate::event::Lane::Fast => self.fast,
+            crate::event::Lane::Slow => self.slow,
+        }
+    }
+}
+
+impl Default for IteratorAges {
+    fn default() -> Self {
+        IteratorAges {
+            fast: IteratorAges::default_fast(),
+            slow: IteratorAges::default_slow(),
+        }
+    }
 }
 
 /// A routing rule: objects in `bucket` (any bucket if absent) whose key
@@ -238,6 +482,15 @@ pub enum Dest {
 }
 
 impl Dest {
+    /// The lane this destination is, `None` for drop.
+    pub fn lane(self) -> Option<crate::event::Lane> {
+        match self {
+            Dest::Fast => Some(crate::event::Lane::Fast),
+            Dest::Slow => Some(crate::event::Lane::Slow),
+            Dest::Drop => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Dest::Fast => "fast",
@@ -256,6 +509,27 @@ pub struct Mapping {
     /// The format chain: one reader (`s3-lines`, `s3-text`, `ignore`), then
     /// parsers, e.g. `[s3-lines, json, cloudtrail]`.
     pub format: Vec<String>,
+    /// What a record that fails to parse does: `fail` the object (default),
+    /// or `skip` the record and count it.
+    #[serde(default, skip_serializing_if = "OnParseError::is_fail")]
+    pub on_parse_error: OnParseError,
+}
+
+/// What a record that fails to parse does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnParseError {
+    /// The object fails: retried, then recorded in the error table.
+    #[default]
+    Fail,
+    /// The record is skipped; skipped records are counted in the logs.
+    Skip,
+}
+
+impl OnParseError {
+    fn is_fail(&self) -> bool {
+        *self == OnParseError::Fail
+    }
 }
 
 impl Config {

@@ -8,14 +8,29 @@ use std::net::Ipv4Addr;
 use super::arn::{Arn, ArnKind};
 use super::diagnostic::Diagnostic;
 use super::path::FieldPath;
-use super::{Config, Dest, Lane, Route};
+use super::{Config, Dest, Functions, HandlerConfig, IteratorAges, Route, Shards, Throttle};
+use crate::event::Lane;
 use crate::format::FormatChain;
+
+/// The longest stack description CloudFormation accepts, in bytes (template anatomy, "Description").
+const DESCRIPTION_MAX_BYTES: usize = 1024;
 
 /// All problems of a deserialized config; `handler.path` must already be resolved.
 pub fn check(config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let root = FieldPath::root();
     check_stack_name(&config.stack_name, &root.key("stack_name"), &mut out);
+    if let Some(description) = &config.description
+        && description.len() > DESCRIPTION_MAX_BYTES
+    {
+        out.push(Diagnostic::error(
+            root.key("description"),
+            format!(
+                "{} bytes is too long: a CloudFormation stack description holds at most {DESCRIPTION_MAX_BYTES}",
+                description.len()
+            ),
+        ));
+    }
     if let Some(sam) = &config.sam {
         check_bucket_name(
             &sam.code_bucket,
@@ -27,7 +42,30 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     check_handler(config, &root.key("handler"), &mut out);
     check_routing(config, &root.key("routing"), &mut out);
     check_bucket_mapping(config, &root.key("bucket_mapping"), &mut out);
+    check_functions(config, &root.key("functions"), &mut out);
+    check_alarms(config, &root.key("alarms"), &mut out);
     out
+}
+
+/// An error when `value` is outside `range`, saying the range and why it is the limit.
+fn check_range(
+    value: u32,
+    range: std::ops::RangeInclusive<u32>,
+    unit: &str,
+    why: &str,
+    at: &FieldPath,
+    out: &mut Vec<Diagnostic>,
+) {
+    if !range.contains(&value) {
+        out.push(Diagnostic::error(
+            at.clone(),
+            format!(
+                "{value}{unit} is out of range: {} to {} ({why})",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
 }
 
 fn check_stack_name(name: &str, at: &FieldPath, out: &mut Vec<Diagnostic>) {
@@ -174,7 +212,7 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
 
     for (name, lane) in [("fast", &backend.lane.fast), ("slow", &backend.lane.slow)] {
         let lane_at = at.key("lane").key(name);
-        if !Lane::DELAY_RANGE.contains(&lane.delay) {
+        if !Throttle::DELAY_RANGE.contains(&lane.delay) {
             out.push(Diagnostic::error(
                 lane_at.key("delay"),
                 format!(
@@ -183,7 +221,7 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        if !Lane::BATCH_SIZE_RANGE.contains(&lane.batch_size) {
+        if !Throttle::BATCH_SIZE_RANGE.contains(&lane.batch_size) {
             out.push(Diagnostic::error(
                 lane_at.key("batch_size"),
                 format!(
@@ -191,6 +229,41 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
                     lane.batch_size
                 ),
             ));
+        }
+        if lane.shards == Some(Shards::Provisioned(0)) {
+            out.push(Diagnostic::error(
+                lane_at.key("shards"),
+                "a stream needs at least 1 shard; write `on-demand` to let Kinesis choose",
+            ));
+        }
+        if let Some(hours) = lane.retention_hours {
+            check_range(
+                hours,
+                Throttle::RETENTION_HOURS_RANGE,
+                " hours",
+                "Kinesis keeps records 24 hours to 365 days",
+                &lane_at.key("retention_hours"),
+                out,
+            );
+        }
+    }
+    for lane in Lane::ALL {
+        let settings = backend.lane.of(lane);
+        let Some(arn) = backend.stream_arn(lane) else {
+            continue;
+        };
+        for (key, given) in [
+            ("shards", settings.shards.is_some()),
+            ("retention_hours", settings.retention_hours.is_some()),
+        ] {
+            if given {
+                out.push(Diagnostic::warning(
+                    at.key("lane").key(lane.name()).key(key),
+                    format!(
+                        "ignored: the {lane} lane uses the existing stream {arn}, which the stack does not shape"
+                    ),
+                ));
+            }
         }
     }
 }
@@ -219,6 +292,38 @@ fn check_handler(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
         &at.key("role_arn"),
         out,
     );
+    check_range(
+        handler.memory,
+        HandlerConfig::MEMORY_RANGE,
+        " MB",
+        "Lambda's memory limits",
+        &at.key("memory"),
+        out,
+    );
+    check_range(
+        handler.timeout,
+        HandlerConfig::TIMEOUT_RANGE,
+        " seconds",
+        "Lambda runs a function at most 15 minutes",
+        &at.key("timeout"),
+        out,
+    );
+    check_range(
+        handler.max_event_age,
+        HandlerConfig::MAX_EVENT_AGE_RANGE,
+        " seconds",
+        "Lambda retries an asynchronous event for 1 minute to 6 hours",
+        &at.key("max_event_age"),
+        out,
+    );
+    for (i, arn) in handler.kms_key_arns.iter().enumerate() {
+        check_arn(
+            Some(arn),
+            ArnKind::KmsKey,
+            &at.key("kms_key_arns").index(i),
+            out,
+        );
+    }
     if handler.concurrency == Some(0) {
         out.push(Diagnostic::error(
             at.key("concurrency"),
@@ -250,6 +355,60 @@ fn check_handler(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
                     format!("`{id}` is not an id of the form {prefix}0123456789abcdef0"),
                 ));
             }
+        }
+    }
+}
+
+fn check_functions(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
+    let days = config.functions.log_retention_days;
+    if !Functions::LOG_RETENTION_DAYS.contains(&days) {
+        let allowed: Vec<String> = Functions::LOG_RETENTION_DAYS
+            .iter()
+            .map(u32::to_string)
+            .collect();
+        out.push(Diagnostic::error(
+            at.key("log_retention_days"),
+            format!(
+                "CloudWatch Logs cannot keep logs {days} days; use one of {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+}
+
+fn check_alarms(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
+    let alarms = &config.alarms;
+    check_arn(
+        alarms.topic_arn.as_deref(),
+        ArnKind::SnsTopic,
+        &at.key("topic_arn"),
+        out,
+    );
+    for lane in Lane::ALL {
+        let seconds = alarms.iterator_age.of(lane);
+        let field = at.key("iterator_age").key(lane.name());
+        if seconds < IteratorAges::MIN_SECONDS {
+            out.push(Diagnostic::error(
+                field,
+                format!(
+                    "{seconds} seconds is too short: at least {} (CloudWatch evaluates Lambda metrics per minute)",
+                    IteratorAges::MIN_SECONDS
+                ),
+            ));
+            continue;
+        }
+        if config.backend.stream_arn(lane).is_some() {
+            continue;
+        }
+        let retention = config.backend.lane.of(lane).retention_hours();
+        if u64::from(seconds) >= u64::from(retention) * 3600 {
+            out.push(Diagnostic::warning(
+                field,
+                format!(
+                    "the alarm would fire only after events expire: the {lane} lane's stream keeps them {retention} hours ({} seconds)",
+                    u64::from(retention) * 3600
+                ),
+            ));
         }
     }
 }

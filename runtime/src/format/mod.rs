@@ -1,8 +1,33 @@
 //! Format chains: how an object's bytes become records. A chain is one
 //! reader (how the object is cut into records) followed by parsers (how each
 //! record is interpreted), e.g. `[s3-lines, json, cloudtrail]`.
+//!
+//! Parsers are plain functions over [`Item`]s, one module each; every one
+//! turns a record into zero or more records and may set their tag and time.
+
+mod alb;
+mod auditbeat;
+mod aws_waf;
+mod cloudtrail;
+mod cloudwatch_logs;
+mod delimited;
+mod falcon_detection;
+mod fluentd;
+mod item;
+mod json;
+mod kea;
+mod packetbeat;
+mod paloalto;
+mod quoted;
+mod s3_access;
+mod syslog;
+mod tagged;
+pub mod time;
+mod vpc_flow;
 
 use std::fmt;
+
+pub use item::{Body, Item, Out, ParseError};
 
 /// How an object is cut into records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +62,12 @@ pub enum Parser {
     FalconDetection,
     AwsWaf,
     PaloAlto,
+    VpcFlow,
+    Alb,
+    S3Access,
+    Csv,
+    Tsv,
+    CloudWatchLogs,
 }
 
 const READERS: &[(&str, Reader)] = &[
@@ -65,6 +96,12 @@ const PARSERS: &[(&str, Parser)] = &[
     ("falcon-detection", Parser::FalconDetection),
     ("aws-waf", Parser::AwsWaf),
     ("paloalto", Parser::PaloAlto),
+    ("vpc-flow", Parser::VpcFlow),
+    ("alb", Parser::Alb),
+    ("s3-access", Parser::S3Access),
+    ("csv", Parser::Csv),
+    ("tsv", Parser::Tsv),
+    ("cloudwatch-logs", Parser::CloudWatchLogs),
 ];
 
 impl Reader {
@@ -77,6 +114,49 @@ impl Parser {
     pub fn name(self) -> &'static str {
         name_of(PARSERS, self)
     }
+
+    /// Parses one record into `out` (zero or more records).
+    pub fn parse<'a>(
+        self,
+        item: Item<'a>,
+        state: &mut ObjectState,
+        out: &mut Out<'a>,
+    ) -> Result<(), ParseError> {
+        match self {
+            Parser::Json => json::parse(item, out),
+            Parser::Syslog => syslog::parse(item, out),
+            Parser::FluentdJson => fluentd::parse(item, out),
+            Parser::CloudTrail => cloudtrail::parse(item, out),
+            Parser::GuardDuty => tagged::GUARDDUTY.parse(item, out),
+            Parser::GSuiteLogin => tagged::GSUITE_LOGIN.parse(item, out),
+            Parser::AzureAdAudit => tagged::AZURE_AD_AUDIT.parse(item, out),
+            Parser::AzureAdEvent => tagged::AZURE_AD_EVENT.parse(item, out),
+            Parser::AzureAdRiskEvent => tagged::AZURE_AD_RISK_EVENT.parse(item, out),
+            Parser::Cylance | Parser::CylanceEvent => tagged::CYLANCE_EVENT.parse(item, out),
+            Parser::CylanceThreat => tagged::CYLANCE_THREAT.parse(item, out),
+            Parser::Kea => kea::parse(item, out),
+            Parser::Packetbeat => packetbeat::parse(item, out),
+            Parser::Auditbeat => auditbeat::parse(item, out),
+            Parser::Falcon => tagged::FALCON.parse(item, out),
+            Parser::FalconDetection => falcon_detection::parse(item, out),
+            Parser::AwsWaf => aws_waf::parse(item, out),
+            Parser::PaloAlto => paloalto::parse(item, out),
+            Parser::VpcFlow => vpc_flow::parse(item, state, out),
+            Parser::Alb => alb::parse(item, out),
+            Parser::S3Access => s3_access::parse(item, out),
+            Parser::Csv => delimited::parse(b',', item, state, out),
+            Parser::Tsv => delimited::parse(b'\t', item, state, out),
+            Parser::CloudWatchLogs => cloudwatch_logs::parse(item, out),
+        }
+    }
+}
+
+/// What a parser learns from earlier records of the same object (e.g. the
+/// header line of a CSV or VPC flow log). One per parser of a chain, per object.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ObjectState {
+    /// Field names from the object's header line.
+    pub header: Option<Vec<String>>,
 }
 
 fn name_of<T: PartialEq>(table: &[(&'static str, T)], item: T) -> &'static str {
@@ -171,6 +251,35 @@ impl FormatChain {
     }
 }
 
+impl FormatChain {
+    /// Fresh per-object state for this chain's parsers.
+    pub fn object_state(&self) -> Vec<ObjectState> {
+        vec![ObjectState::default(); self.parsers.len()]
+    }
+
+    /// Runs one record the reader cut through the parsers; the records to
+    /// hand to the handler are left in `out`. `scratch` is a buffer reused
+    /// between calls to spare an allocation per record.
+    pub fn apply<'a>(
+        &self,
+        record: &'a [u8],
+        states: &mut [ObjectState],
+        out: &mut Out<'a>,
+        scratch: &mut Out<'a>,
+    ) -> Result<(), ParseError> {
+        out.clear();
+        out.push(Item::text(record));
+        for (parser, state) in self.parsers.iter().zip(states.iter_mut()) {
+            std::mem::swap(out, scratch);
+            out.clear();
+            for item in scratch.drain(..) {
+                parser.parse(item, state, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for FormatChain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.reader.name())?;
@@ -193,6 +302,77 @@ fn unknown(name: &str) -> String {
             "unknown format `{name}`; known formats: {}",
             names.join(", ")
         ),
+    }
+}
+
+/// What the parsers' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use serde_json::{Map, Value};
+
+    use super::{Body, Item, Out, ParseError};
+
+    /// A record with `body` and neither tag nor timestamp.
+    pub(crate) fn item(body: Body<'_>) -> Item<'_> {
+        Item {
+            tag: None,
+            timestamp: None,
+            body,
+        }
+    }
+
+    /// The records `parse` makes of `item`.
+    pub(crate) fn run<'a>(
+        parse: impl FnOnce(Item<'a>, &mut Out<'a>) -> Result<(), ParseError>,
+        item: Item<'a>,
+    ) -> Result<Out<'a>, ParseError> {
+        let mut out = Vec::new();
+        parse(item, &mut out)?;
+        Ok(out)
+    }
+
+    /// The one record `parse` makes of `item`; panics when it makes another number.
+    pub(crate) fn one<'a>(
+        parse: impl FnOnce(Item<'a>, &mut Out<'a>) -> Result<(), ParseError>,
+        item: Item<'a>,
+    ) -> Result<Item<'a>, ParseError> {
+        let mut out = run(parse, item)?;
+        assert_eq!(out.len(), 1, "records made");
+        Ok(out.remove(0))
+    }
+
+    /// Asserts that `parse` makes the same records of the JSON `text` read
+    /// as text, as checked JSON and as a value an earlier parser built.
+    pub(crate) fn assert_bodies_alike<'a>(
+        parse: impl Fn(Item<'a>, &mut Out<'a>) -> Result<(), ParseError>,
+        text: &'a str,
+    ) {
+        let value: Value = serde_json::from_str(text).unwrap();
+        let from_value = run(&parse, item(Body::Value(value))).unwrap();
+        assert_eq!(
+            from_value,
+            run(&parse, item(Body::Text(text.as_bytes()))).unwrap()
+        );
+        assert_eq!(
+            from_value,
+            run(&parse, item(Body::Json(text.as_bytes()))).unwrap()
+        );
+    }
+
+    /// The value a parser built; panics on a body of text or JSON.
+    pub(crate) fn value<'v>(item: &'v Item<'_>) -> &'v Value {
+        match &item.body {
+            Body::Value(value) => value,
+            other => panic!("expected a built value, got {other:?}"),
+        }
+    }
+
+    /// The object a parser built; panics on any other body.
+    pub(crate) fn object<'v>(item: &'v Item<'_>) -> &'v Map<String, Value> {
+        match &item.body {
+            Body::Value(Value::Object(object)) => object,
+            other => panic!("expected a built object, got {other:?}"),
+        }
     }
 }
 

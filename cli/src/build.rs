@@ -1,0 +1,62 @@
+//! Building the user's handler package with cargo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+
+/// Builds the handler package at `package` and returns its binary.
+/// Cargo's diagnostics go to stderr as usual.
+pub fn handler_binary(package: &Path, release: bool) -> anyhow::Result<PathBuf> {
+    let manifest = package.join("Cargo.toml");
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["--bins", "--message-format=json-render-diagnostics"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if release {
+        cargo.arg("--release");
+    }
+    let output = cargo
+        .output()
+        .context("running cargo (is it installed and on PATH?)")?;
+    if !output.status.success() {
+        bail!(
+            "building the handler at {} failed (see cargo's messages above)",
+            package.display()
+        );
+    }
+    let manifest = manifest.canonicalize().unwrap_or(manifest);
+    let mut binaries = Vec::new();
+    for line in output.stdout.split(|&b| b == b'\n') {
+        let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        let ours = message["manifest_path"].as_str().map(Path::new) == Some(manifest.as_path());
+        if message["reason"] == "compiler-artifact"
+            && ours
+            && let Some(executable) = message["executable"].as_str()
+        {
+            binaries.push(PathBuf::from(executable));
+        }
+    }
+    match binaries.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!(
+            "the handler package at {} has no binary target",
+            package.display()
+        ),
+        many => bail!(
+            "the handler package at {} has {} binaries; it must have one: {}",
+            package.display(),
+            many.len(),
+            many.iter()
+                .map(|b| b.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,176 @@
+//! `slips init DIR`: a new handler package with a config that validates.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+/// Where the scaffold takes the `slips` crate from.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory of the new handler package (created; must not hold a Cargo.toml).
+    dir: PathBuf,
+    /// Path of the slips runtime crate the package depends on (default: the
+    /// one this `slips` was built from).
+    #[arg(long, value_name = "DIR")]
+    slips_path: Option<PathBuf>,
+}
+
+pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.dir;
+    if dir.join("Cargo.toml").exists() {
+        bail!(
+            "{} already holds a Cargo.toml; choose a new directory",
+            dir.display()
+        );
+    }
+    let runtime = match args.slips_path {
+        Some(path) => path,
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime"),
+    };
+    let runtime = runtime.canonicalize().with_context(|| {
+        format!(
+            "the slips runtime crate is not at {}; give --slips-path",
+            runtime.display()
+        )
+    })?;
+    let name = package_name(dir)?;
+    std::fs::create_dir_all(dir.join("src"))
+        .with_context(|| format!("creating {}", dir.display()))?;
+    let files = [
+        ("Cargo.toml", cargo_toml(&name, &runtime)),
+        ("src/main.rs", MAIN_RS.to_string()),
+        ("config.yml", config_yml(&name)),
+        (".gitignore", "/target\n".to_string()),
+    ];
+    for (file, text) in files {
+        let path = dir.join(file);
+        if path.exists() {
+            bail!("{} exists already; not overwriting it", path.display());
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!("created the handler package `{name}` in {}", dir.display());
+    println!("next:");
+    println!("  cd {}", dir.display());
+    println!("  slips validate                      # check config.yml");
+    println!("  slips local --object FILE --format s3-lines,json   # try the handler on a file");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A cargo package name from the directory name.
+fn package_name(dir: &Path) -> anyhow::Result<String> {
+    let base = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .with_context(|| format!("{}: cannot name a package after this path", dir.display()))?;
+    let name: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches('-').to_string();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        bail!("`{base}` does not make a cargo package name; use letters first");
+    }
+    Ok(name)
+}
+
+fn cargo_toml(name: &str, runtime: &Path) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+slips = {{ path = "{runtime}" }}
+serde = {{ version = "1", features = ["derive"] }}
+
+# A package of its own, even when created inside another workspace.
+[workspace]
+"#,
+        runtime = runtime.display()
+    )
+}
+
+fn config_yml(name: &str) -> String {
+    format!(
+        r#"# The slips config of {name}; config.example.yml in the slips repository
+# explains every key. Check it with `slips validate`.
+stack_name: {name}
+backend:
+  sns_topics:
+    - name: LogUpload
+      arn: arn:aws:sns:us-east-1:123456789012:LogUpload   # your topic
+handler:
+  path: .
+  args:
+    tag: null        # count only records with this tag (null: all)
+bucket_mapping:
+  my-log-bucket:     # your bucket
+    - {{prefix: "", format: [s3-lines, json]}}
+"#
+    )
+}
+
+const MAIN_RS: &str = r#"//! A slips handler: slips calls `setup` once per batch of objects, `recv`
+//! for every record, and `result` at the end.
+
+use serde::{Deserialize, Serialize};
+use slips::{Handler, Meta, Record};
+
+/// `handler.args` from config.yml.
+#[derive(Debug, Default, Deserialize)]
+struct Args {
+    /// Count only records with this tag; all when absent.
+    tag: Option<String>,
+}
+
+/// What `result` returns: logged in Lambda, printed by `slips local`.
+#[derive(Debug, Default, Serialize)]
+struct Output {
+    records: u64,
+}
+
+struct MyHandler {
+    args: Args,
+    output: Output,
+}
+
+impl Handler for MyHandler {
+    type Args = Args;
+    type Output = Output;
+
+    async fn setup(args: Args) -> slips::Result<Self> {
+        Ok(MyHandler { args, output: Output::default() })
+    }
+
+    async fn recv(&mut self, meta: &Meta<'_>, record: &Record<'_>) -> slips::Result<()> {
+        if self.args.tag.is_some() && meta.tag != self.args.tag.as_deref() {
+            return Ok(());
+        }
+        // `record.raw()` is the record's bytes; `record.deserialize::<T>()`
+        // reads it into your own serde type; `record.value()` gives a
+        // serde_json::Value. Return an error (e.g. `slips::bail!`) to fail the
+        // batch: Lambda retries it, then slips records it in the error table.
+        let _ = record;
+        self.output.records += 1;
+        Ok(())
+    }
+
+    async fn result(self) -> slips::Result<Output> {
+        Ok(self.output)
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    slips::run::<MyHandler>()
+}
+"#;

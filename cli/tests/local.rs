@@ -1,0 +1,220 @@
+//! `slips local` and `slips init` as a user runs them: building the handler
+//! package with cargo and running it on objects in S3 (moto) or on disk.
+
+#[path = "../../runtime/tests/support/mod.rs"]
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+fn slips(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slips"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run slips")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A config in a temp dir whose handler is one of the repo's handlers.
+fn config_dir(handler: &str, bucket: &str, args: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "stack_name: local-test
+backend:
+  sns_topics: [{{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}}]
+handler:
+  path: {handler}
+  args: {args}
+bucket_mapping:
+  {bucket}:
+    - {{prefix: logs/, format: [s3-lines, json]}}
+    - {{prefix: trails/, format: [s3-text, json, cloudtrail]}}
+",
+        handler = repo_root().join("handlers").join(handler).display()
+    );
+    std::fs::write(dir.path().join("config.yml"), config).expect("write config");
+    dir
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+async fn bucket_with(objects: &[(&str, Vec<u8>)]) -> String {
+    let client = slips::aws::s3_client(&support::sdk_config().await);
+    let bucket = support::unique_name("local");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    for (key, body) in objects {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(*key)
+            .body(body.clone().into())
+            .send()
+            .await
+            .expect("put object");
+    }
+    bucket
+}
+
+const TRAIL: &[u8] = br#"{"Records":[{"eventTime":"2026-11-22T08:15:30Z","eventName":"ConsoleLogin","eventType":"AwsConsoleSignIn","sourceIPAddress":"203.0.113.9","userIdentity":{"arn":"arn:aws:iam::123456789012:user/ann"}},{"eventTime":"2026-11-22T08:16:00Z","eventName":"GetObject","eventType":"AwsApiCall","sourceIPAddress":"203.0.113.9","userIdentity":{"arn":"arn:aws:iam::123456789012:user/ann"}}]}"#;
+
+#[tokio::test]
+async fn local_runs_the_handler_on_an_sns_wrapped_notification() {
+    let bucket = bucket_with(&[
+        (
+            "logs/app one/x+y.json.gz",
+            gzip(b"{\"a\":1}\n{\"a\":2}\n\n{\"a\":3}\n"),
+        ),
+        ("trails/t.json", TRAIL.to_vec()),
+    ])
+    .await;
+    let dir = config_dir("log-counter", &bucket, "{}");
+    let s3_message = serde_json::json!({"Records": [
+        {"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:30.000Z",
+         "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+         "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": "arn:aws:s3:::x"},
+         "object": {"key": "logs/app+one/x%2By.json.gz", "size": 40}}},
+        {"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:31.000Z",
+         "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+         "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": "arn:aws:s3:::x"},
+         "object": {"key": "trails/t.json", "size": 300}}}
+    ]});
+    let sns = serde_json::json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:t:1",
+        "Sns": {"Type": "Notification", "MessageId": "1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Subject": "Amazon S3 Notification",
+                "Message": s3_message.to_string(), "Timestamp": "2026-11-22T08:15:32.000Z", "SignatureVersion": "1", "Signature": "x",
+                "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u", "MessageAttributes": {}}}]});
+    std::fs::write(dir.path().join("events.json"), sns.to_string()).expect("events");
+
+    let out = slips(dir.path(), &["local", "-d", "events.json", "--debug"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let result: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is the result JSON only");
+    assert_eq!(
+        result,
+        serde_json::json!({"records": 5, "tags": {"aws.cloudtrail.AwsApiCall": 1, "aws.cloudtrail.AwsConsoleSignIn": 1}})
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("object processed"), "{stderr}");
+}
+
+#[tokio::test]
+async fn local_runs_one_object_and_reports_failures() {
+    let bucket = bucket_with(&[(
+        "logs/p.json",
+        b"{\"ok\":1}\n{\"msg\":\"POISON\"}\n".to_vec(),
+    )])
+    .await;
+    let dir = config_dir("log-counter", &bucket, "{fail_on: POISON}");
+    let url = format!("s3://{bucket}/logs/p.json");
+    let out = slips(dir.path(), &["local", "--object", &url, "--debug"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: {url}:2: the handler failed: record contains `POISON` (fail_on)"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn local_reads_a_file_with_a_given_format_into_jsonl_sink() {
+    let dir = config_dir("jsonl-sink", "unused-bucket", "{}");
+    std::fs::write(
+        dir.path().join("app.log.gz"),
+        gzip(b"{\"user\":\"ann\"}\nnot json\n"),
+    )
+    .expect("file");
+    let out = slips(
+        dir.path(),
+        &[
+            "local",
+            "--object",
+            "app.log.gz",
+            "--format",
+            "s3-lines",
+            "--debug",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0]["record"], "{\"user\":\"ann\"}");
+    assert_eq!(lines[0]["meta"]["source"]["key"], "app.log.gz");
+    assert_eq!(lines[1]["meta"]["line"], 2);
+    assert_eq!(lines[2], serde_json::json!({"records": 2}));
+
+    let out = slips(
+        dir.path(),
+        &[
+            "local",
+            "--object",
+            "app.log.gz",
+            "--format",
+            "s3-lines,json",
+            "--debug",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("error: app.log.gz:2: invalid JSON"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = slips(dir.path(), &["local", "--object", "app.log.gz", "--debug"]);
+    assert!(
+        text(&out.stderr).contains("a local file needs --format"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn init_scaffolds_a_package_whose_config_validates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = slips(dir.path(), &["init", "my-handler"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let package = dir.path().join("my-handler");
+    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(manifest.contains("name = \"my-handler\""), "{manifest}");
+    assert!(manifest.contains(&format!(
+        "slips = {{ path = \"{}\" }}",
+        repo_root().join("runtime").display()
+    )));
+    let main = std::fs::read_to_string(package.join("src/main.rs")).expect("main.rs");
+    assert!(
+        main.contains("impl Handler for MyHandler") && main.contains("slips::run::<MyHandler>()")
+    );
+    let out = slips(&package, &["validate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let again = slips(dir.path(), &["init", "my-handler"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already holds a Cargo.toml"));
+}

@@ -1,0 +1,89 @@
+//! jsonl-sink: writes each record as one JSON line
+//! `{"meta": {...}, "record": <the record>}`, appended to `args.path` (or
+//! stdout without a path), flushed before the result. Result: `{"records": N}`.
+//!
+//! The simplest useful handler, and the test oracle of slips' own tests.
+
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use slips::{Context, Handler, Meta, Record};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    /// File the lines are appended to; stdout when absent.
+    path: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct Written {
+    records: u64,
+}
+
+struct JsonlSink {
+    out: BufWriter<Box<dyn Write + Send>>,
+    records: u64,
+}
+
+/// One output line.
+#[derive(Serialize)]
+struct Line<'a> {
+    meta: &'a Meta<'a>,
+    record: &'a serde_json::value::RawValue,
+}
+
+impl Handler for JsonlSink {
+    type Args = Args;
+    type Output = Written;
+
+    async fn setup(args: Args) -> slips::Result<Self> {
+        let out: Box<dyn Write + Send> = match &args.path {
+            Some(path) => Box::new(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .with_context(|| format!("opening {}", path.display()))?,
+            ),
+            None => Box::new(std::io::stdout()),
+        };
+        Ok(JsonlSink {
+            out: BufWriter::new(out),
+            records: 0,
+        })
+    }
+
+    async fn recv(&mut self, meta: &Meta<'_>, record: &Record<'_>) -> slips::Result<()> {
+        // JSON records go out as they are; anything else as a JSON string.
+        let json = if record.is_json() {
+            String::from_utf8(record.raw().into_owned())?
+        } else {
+            serde_json::to_string(&record.text()?)?
+        };
+        let record = serde_json::value::RawValue::from_string(json)?;
+        serde_json::to_writer(
+            &mut self.out,
+            &Line {
+                meta,
+                record: &record,
+            },
+        )?;
+        self.out.write_all(b"\n")?;
+        self.records += 1;
+        Ok(())
+    }
+
+    async fn result(mut self) -> slips::Result<Written> {
+        self.out.flush().context("flushing the output")?;
+        Ok(Written {
+            records: self.records,
+        })
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    slips::run::<JsonlSink>()
+}

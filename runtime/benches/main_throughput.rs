@@ -1,0 +1,207 @@
+//! Main's throughput on gzip JSON lines, next to `gzip -dc` on the same file
+//! in the same run (the machine is shared and noisy: compare the ratio).
+//!
+//! `cargo bench -p slips --bench main_throughput [-- MB]` (default 200 MB of
+//! ~1 KB CloudTrail-like lines). Prints MB/s of uncompressed data, records/s,
+//! and the ratio to `gzip -dc`; peak RSS of the process is printed at the end.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use slips::config::Config;
+use slips::event::ObjectEvent;
+use slips::functions::main;
+use slips::object::LocalStore;
+use slips::{Handler, Meta, Record};
+
+/// Counts records and tags, like handlers/log-counter.
+struct Count {
+    records: u64,
+    tagged: u64,
+}
+
+impl Drop for Count {
+    fn drop(&mut self) {
+        // Keeps the tag count observable, so the work on tags is not optimised away.
+        std::hint::black_box(self.tagged);
+    }
+}
+
+impl Handler for Count {
+    type Args = serde_json::Value;
+    type Output = u64;
+
+    async fn setup(_: serde_json::Value) -> slips::Result<Self> {
+        Ok(Count {
+            records: 0,
+            tagged: 0,
+        })
+    }
+
+    async fn recv(&mut self, meta: &Meta<'_>, _: &Record<'_>) -> slips::Result<()> {
+        self.records += 1;
+        self.tagged += u64::from(meta.tag.is_some());
+        Ok(())
+    }
+
+    async fn result(self) -> slips::Result<u64> {
+        Ok(self.records)
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let megabytes: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(200);
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("cloudtrail-lines.json.gz");
+    let (raw_bytes, lines) = write_sample(&file, megabytes << 20)?;
+    let size_mb = raw_bytes as f64 / 1e6;
+    println!(
+        "sample: {lines} lines, {size_mb:.0} MB uncompressed, {:.0} MB gzip",
+        std::fs::metadata(&file)?.len() as f64 / 1e6
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let config = config();
+    let event = ObjectEvent {
+        bucket_name: String::new(),
+        object_key: file.display().to_string(),
+        ..serde_json::from_value(json!({"bucket_name": "", "object_key": ""}))?
+    };
+    let store = LocalStore::files();
+
+    let mut gzip = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..3 {
+        gzip.push(time(|| gzip_dc(&file))?);
+        ours.push(time(|| {
+            let out = runtime.block_on(main::process::<Count, _>(
+                &config,
+                &store,
+                std::slice::from_ref(&event),
+            ))?;
+            anyhow::ensure!(
+                out.output == lines,
+                "counted {} of {lines} records",
+                out.output
+            );
+            Ok(())
+        })?);
+    }
+    let best = |times: &[Duration]| {
+        times
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+    };
+    let (gzip, ours) = (best(&gzip), best(&ours));
+    println!("gzip -dc > /dev/null : {:7.0} MB/s", size_mb / gzip);
+    println!(
+        "slips Main (s3-lines, json; counting handler): {:7.0} MB/s, {:.2} M records/s",
+        size_mb / ours,
+        lines as f64 / ours / 1e6
+    );
+    println!(
+        "ratio slips / gzip -dc: {:.2}x (best of 3 each)",
+        gzip / ours
+    );
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
+    {
+        {
+            println!(
+                "peak RSS of this process: {}",
+                line.trim_start_matches("VmHWM:").trim()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn config() -> Config {
+    serde_json::from_value(json!({
+        "stack_name": "bench",
+        "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
+        "handler": {"path": "."},
+        "bucket_mapping": {"": [{"prefix": "", "format": ["s3-lines", "json"]}]},
+    }))
+    .expect("bench config")
+}
+
+fn time(mut work: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    work()?;
+    Ok(started.elapsed())
+}
+
+fn gzip_dc(file: &Path) -> anyhow::Result<()> {
+    let status = Command::new("gzip")
+        .arg("-dc")
+        .arg(file)
+        .stdout(Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "gzip -dc failed");
+    Ok(())
+}
+
+/// ~1 KB CloudTrail-like JSON lines, gzip-compressed, `bytes` uncompressed.
+fn write_sample(path: &Path, bytes: usize) -> anyhow::Result<(usize, u64)> {
+    let file = std::fs::File::create(path)?;
+    let mut gz =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+    let (mut written, mut lines) = (0usize, 0u64);
+    // Ids real logs carry are random: without them gzip compresses far better than on real data.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let names = [
+        "GetObject",
+        "PutObject",
+        "AssumeRole",
+        "DescribeInstances",
+        "ConsoleLogin",
+    ];
+    while written < bytes {
+        let line = json!({
+            "eventVersion": "1.08",
+            "userIdentity": {"type": "AssumedRole", "principalId": format!("AROAEXAMPLE{:06}:session-{}", lines % 977, lines % 31),
+                "arn": format!("arn:aws:sts::123456789012:assumed-role/app-role-{}/session-{}", lines % 13, lines % 31),
+                "accountId": "123456789012", "accessKeyId": format!("ASIAEXAMPLE{:08}", lines % 10007),
+                "sessionContext": {"attributes": {"creationDate": "2026-11-22T07:00:00Z", "mfaAuthenticated": "false"}}},
+            "eventTime": format!("2026-11-22T08:{:02}:{:02}Z", (lines / 60) % 60, lines % 60),
+            "eventSource": "s3.amazonaws.com",
+            "eventName": names[(lines % 5) as usize],
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": format!("203.0.113.{}", lines % 250),
+            "userAgent": "[aws-sdk-rust/1.3.9 os/linux lang/rust/1.95.0]",
+            "requestParameters": {"bucketName": "prod-data", "key": format!("exports/2026/11/22/part-{lines:08}.parquet"), "Host": "prod-data.s3.amazonaws.com"},
+            "responseElements": null,
+            "requestID": format!("{:016X}", random()),
+            "eventID": format!("{:016x}-{:016x}", random(), random()),
+            "additionalEventData": {"SignatureVersion": "SigV4", "x-amz-id-2": format!("{:016x}{:016x}{:016x}", random(), random(), random()), "bytesTransferredOut": random() % 100_000_000},
+            "readOnly": true, "resources": [{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::prod-data/exports/2026/11/22/part-{lines:08}.parquet")}],
+            "eventType": "AwsApiCall", "managementEvent": false, "recipientAccountId": "123456789012",
+            "eventCategory": "Data", "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": "prod-data.s3.amazonaws.com"}
+        })
+        .to_string();
+        gz.write_all(line.as_bytes())?;
+        gz.write_all(b"\n")?;
+        written += line.len() + 1;
+        lines += 1;
+    }
+    gz.finish()?.flush()?;
+    Ok((written, lines))
+}

@@ -1,0 +1,159 @@
+//! The Kinesis adapter of the lane port: PutRecords in chunks within the
+//! service's limits, retrying only the entries Kinesis rejected.
+
+use std::time::Duration;
+
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+
+use super::{LaneError, LaneWriter, encode};
+use crate::event::{Lane, ObjectEvent};
+
+/// PutRecords accepts at most 500 records per request (Kinesis API reference).
+pub const MAX_RECORDS_PER_PUT: usize = 500;
+/// ... and at most 5 MiB per request, partition keys included.
+pub const MAX_PUT_BYTES: usize = 5 * 1024 * 1024;
+/// A record's data plus partition key is at most 1 MiB.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+/// A partition key is 1 to 256 Unicode characters.
+const MAX_PARTITION_KEY_CHARS: usize = 256;
+/// Tries of one chunk before the put fails (the caller is retried by Lambda).
+const ATTEMPTS: u32 = 6;
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The two lane streams.
+#[derive(Debug, Clone)]
+pub struct KinesisLanes {
+    client: aws_sdk_kinesis::Client,
+    fast_stream: String,
+    slow_stream: String,
+}
+
+impl KinesisLanes {
+    pub fn new(client: aws_sdk_kinesis::Client, fast_stream: String, slow_stream: String) -> Self {
+        KinesisLanes {
+            client,
+            fast_stream,
+            slow_stream,
+        }
+    }
+
+    pub fn stream(&self, lane: Lane) -> &str {
+        match lane {
+            Lane::Fast => &self.fast_stream,
+            Lane::Slow => &self.slow_stream,
+        }
+    }
+
+    async fn put_chunk(
+        &self,
+        lane: Lane,
+        mut entries: Vec<PutRecordsRequestEntry>,
+    ) -> Result<(), LaneError> {
+        let stream = self.stream(lane);
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=ATTEMPTS {
+            let count = entries.len();
+            let reason = match self
+                .client
+                .put_records()
+                .stream_name(stream)
+                .set_records(Some(entries.clone()))
+                .send()
+                .await
+            {
+                Ok(output) if output.failed_record_count().unwrap_or(0) == 0 => return Ok(()),
+                Ok(output) => {
+                    // PutRecords answers 200 with per-record failures: keep only those.
+                    let results = output.records();
+                    let mut first_error = String::new();
+                    entries = entries
+                        .into_iter()
+                        .zip(results)
+                        .filter(|(_, result)| result.error_code().is_some())
+                        .map(|(entry, result)| {
+                            if first_error.is_empty() {
+                                first_error = format!(
+                                    "{}: {}",
+                                    result.error_code().unwrap_or_default(),
+                                    result.error_message().unwrap_or_default()
+                                );
+                            }
+                            entry
+                        })
+                        .collect();
+                    if entries.is_empty() {
+                        // The counts disagreed with the per-record results; nothing is marked failed.
+                        return Ok(());
+                    }
+                    format!(
+                        "{} of {count} records rejected ({first_error})",
+                        entries.len()
+                    )
+                }
+                Err(error) => format!("{}", aws_sdk_kinesis::error::DisplayErrorContext(error)),
+            };
+            if attempt == ATTEMPTS {
+                return Err(LaneError {
+                    lane,
+                    count: entries.len(),
+                    reason: format!("stream {stream}, after {ATTEMPTS} attempts: {reason}"),
+                });
+            }
+            tracing::warn!(lane = %lane, stream, attempt, reason, "PutRecords incomplete; retrying the rejected records");
+            tokio::time::sleep(backoff).await;
+            backoff *= 2;
+        }
+        Ok(())
+    }
+}
+
+impl LaneWriter for KinesisLanes {
+    async fn put(&self, lane: Lane, events: &[ObjectEvent]) -> Result<(), LaneError> {
+        let mut chunk = Vec::new();
+        let mut chunk_bytes = 0;
+        for event in events {
+            let data = encode(event);
+            let key = partition_key(event);
+            let size = data.len() + key.len();
+            if size > MAX_RECORD_BYTES {
+                return Err(LaneError {
+                    lane,
+                    count: 1,
+                    reason: format!(
+                        "the event of {} is {size} bytes, over Kinesis' 1 MiB",
+                        event.url()
+                    ),
+                });
+            }
+            if chunk.len() == MAX_RECORDS_PER_PUT || chunk_bytes + size > MAX_PUT_BYTES {
+                self.put_chunk(lane, std::mem::take(&mut chunk)).await?;
+                chunk_bytes = 0;
+            }
+            let entry = PutRecordsRequestEntry::builder()
+                .data(Blob::new(data))
+                .partition_key(key)
+                .build()
+                .map_err(|e| LaneError {
+                    lane,
+                    count: 1,
+                    reason: e.to_string(),
+                })?;
+            chunk.push(entry);
+            chunk_bytes += size;
+        }
+        if !chunk.is_empty() {
+            self.put_chunk(lane, chunk).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Events of one object share a shard, so they stay in order.
+fn partition_key(event: &ObjectEvent) -> String {
+    let key = format!("{}/{}", event.bucket_name, event.object_key);
+    match key.char_indices().nth(MAX_PARTITION_KEY_CHARS) {
+        Some((cut, _)) => key[..cut].to_string(),
+        None => key,
+    }
+}

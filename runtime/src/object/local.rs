@@ -1,0 +1,42 @@
+//! Objects from the local disk: a directory per bucket, or plain file paths.
+
+use std::io;
+use std::path::PathBuf;
+
+use super::{ObjectBody, ObjectStore};
+
+/// Reads `ROOT/BUCKET/KEY`; without a root, the key is a file path.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: Option<PathBuf>,
+}
+
+impl LocalStore {
+    /// Buckets are the subdirectories of `root`.
+    pub fn buckets(root: impl Into<PathBuf>) -> Self {
+        LocalStore {
+            root: Some(root.into()),
+        }
+    }
+
+    /// Keys are file paths; buckets are ignored.
+    pub fn files() -> Self {
+        LocalStore { root: None }
+    }
+
+    pub fn path(&self, bucket: &str, key: &str) -> PathBuf {
+        match &self.root {
+            Some(root) => root.join(bucket).join(key),
+            None => PathBuf::from(key),
+        }
+    }
+}
+
+impl ObjectStore for LocalStore {
+    async fn open(&self, bucket: &str, key: &str) -> io::Result<ObjectBody> {
+        let path = self.path(bucket, key);
+        let file = std::fs::File::open(&path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        Ok(Box::new(file))
+    }
+}

@@ -1,0 +1,27 @@
+//! Reading objects: the object store port, compression detected from the
+//! content, and the cutting of a decompressed stream into blocks of whole
+//! records, on a thread of its own so decompression and parsing overlap.
+//!
+//! Memory stays bounded whatever the object size: a few blocks in flight.
+
+mod blocks;
+mod decode;
+mod local;
+mod s3;
+
+use std::future::Future;
+use std::io::{self, Read};
+
+pub use blocks::{BLOCK_BYTES, Blocks, MAX_RECORD_BYTES};
+pub use decode::Compression;
+pub use local::LocalStore;
+pub use s3::S3Store;
+
+/// An object's bytes as they are stored (possibly compressed).
+pub type ObjectBody = Box<dyn Read + Send>;
+
+/// Where objects are read from: S3, or a directory for local runs.
+pub trait ObjectStore: Send + Sync {
+    /// Opens an object for streaming.
+    fn open(&self, bucket: &str, key: &str) -> impl Future<Output = io::Result<ObjectBody>> + Send;
+}

@@ -1,0 +1,85 @@
+//! Objects from S3, streamed: GetObject's body arrives in chunks on the
+//! async side and is read as a plain `Read` on the decoding thread.
+
+use std::io::{self, Read};
+
+use aws_sdk_s3::primitives::ByteStream;
+use bytes::{Buf, Bytes};
+use tokio::sync::mpsc;
+
+use super::{ObjectBody, ObjectStore};
+
+/// Chunks of the body buffered between the network and the decoder.
+const CHUNKS_AHEAD: usize = 16;
+
+/// Reads objects with GetObject.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: aws_sdk_s3::Client,
+}
+
+impl S3Store {
+    pub fn new(client: aws_sdk_s3::Client) -> Self {
+        S3Store { client }
+    }
+}
+
+impl ObjectStore for S3Store {
+    async fn open(&self, bucket: &str, key: &str) -> io::Result<ObjectBody> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                let e = aws_sdk_s3::error::DisplayErrorContext(e);
+                io::Error::other(format!("GetObject: {e}"))
+            })?;
+        Ok(Box::new(ChunkReader::spawn(object.body)))
+    }
+}
+
+/// A blocking `Read` over a body streamed by a task on the async runtime.
+struct ChunkReader {
+    rx: mpsc::Receiver<io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl ChunkReader {
+    fn spawn(mut body: ByteStream) -> Self {
+        let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
+        tokio::spawn(async move {
+            loop {
+                let chunk = match body.try_next().await {
+                    Ok(Some(chunk)) => Ok(chunk),
+                    Ok(None) => return,
+                    Err(e) => Err(io::Error::other(format!("reading the object body: {e}"))),
+                };
+                let failed = chunk.is_err();
+                if tx.send(chunk).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+        ChunkReader {
+            rx,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk?,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        self.current.copy_to_slice(&mut buf[..n]);
+        Ok(n)
+    }
+}

@@ -1,0 +1,624 @@
+//! The event path against moto: EventPusher → Kinesis lanes → Dispatcher →
+//! Lambda invoke; DLQ → Reporter → DynamoDB error table → drain. Faults moto
+//! cannot produce are injected with SDK interceptors around the real clients.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_lambda_events::event::sns::SnsMessage;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_kinesis::config::interceptors::{
+    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextMut,
+};
+use aws_sdk_kinesis::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_kinesis::operation::put_records::{PutRecordsInput, PutRecordsOutput};
+use aws_sdk_kinesis::types::{PutRecordsResultEntry, ShardIteratorType};
+use serde_json::json;
+use slips::config::Config;
+use slips::error_table::{self, DynamoErrorTable, ErrorStore, Selection};
+use slips::event::{Lane, ObjectEvent};
+use slips::functions::{dispatcher, drain, event_pusher, reporter};
+use slips::invoker::LambdaInvoker;
+use slips::lanes::{KinesisLanes, LaneWriter};
+
+fn config() -> Config {
+    serde_json::from_value(json!({
+        "stack_name": "test",
+        "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
+        "handler": {"path": "."},
+        "routing": [
+            {"bucket": "flow-logs", "dest": "slow"},
+            {"prefix": "debug/", "dest": "drop"}
+        ],
+        "bucket_mapping": {"app-logs": [{"prefix": "", "format": ["s3-lines"]}], "flow-logs": [{"prefix": "", "format": ["s3-lines"]}]},
+    }))
+    .expect("config")
+}
+
+fn event(bucket: &str, key: &str) -> ObjectEvent {
+    serde_json::from_value(json!({"bucket_name": bucket, "object_key": key, "object_size": 10}))
+        .expect("event")
+}
+
+/// Counts PutRecords entries per call, and makes Kinesis reject the first
+/// entry of the first call (as a throttled shard does, with HTTP 200).
+#[derive(Debug, Default, Clone)]
+struct RejectFirstEntry {
+    calls: Arc<Mutex<Vec<usize>>>,
+    rejected: Arc<AtomicBool>,
+    enabled: bool,
+}
+
+impl Intercept for RejectFirstEntry {
+    fn name(&self) -> &'static str {
+        "RejectFirstEntry"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_kinesis::error::BoxError> {
+        if let Some(input) = context.input().downcast_ref::<PutRecordsInput>() {
+            self.calls.lock().expect("lock").push(input.records().len());
+        }
+        Ok(())
+    }
+
+    fn modify_before_completion(
+        &self,
+        context: &mut FinalizerInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_kinesis::error::BoxError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let output = context
+            .output_or_error_mut()
+            .and_then(|o| o.as_mut().ok())
+            .and_then(|o| o.downcast_mut::<PutRecordsOutput>());
+        if let Some(output) = output
+            && !self.rejected.swap(true, Ordering::SeqCst)
+        {
+            output.failed_record_count = Some(1);
+            output.records[0] = PutRecordsResultEntry::builder()
+                .error_code("ProvisionedThroughputExceededException")
+                .error_message("Rate exceeded for shard shardId-000000000000")
+                .build();
+        }
+        Ok(())
+    }
+}
+
+struct Streams {
+    client: aws_sdk_kinesis::Client,
+    fast: String,
+    slow: String,
+}
+
+impl Streams {
+    async fn new(interceptor: RejectFirstEntry) -> Streams {
+        let sdk = support::sdk_config().await;
+        let config = aws_sdk_kinesis::config::Builder::from(&sdk)
+            .interceptor(interceptor)
+            .build();
+        let client = aws_sdk_kinesis::Client::from_conf(config);
+        let fast = support::unique_name("fast");
+        let slow = support::unique_name("slow");
+        for name in [&fast, &slow] {
+            client
+                .create_stream()
+                .stream_name(name)
+                .shard_count(1)
+                .send()
+                .await
+                .expect("create stream");
+        }
+        Streams { client, fast, slow }
+    }
+
+    fn lanes(&self) -> KinesisLanes {
+        KinesisLanes::new(self.client.clone(), self.fast.clone(), self.slow.clone())
+    }
+
+    /// Every event on a stream, in order.
+    async fn read(&self, stream: &str) -> Vec<ObjectEvent> {
+        let shards = self
+            .client
+            .list_shards()
+            .stream_name(stream)
+            .send()
+            .await
+            .expect("list shards");
+        let mut events = Vec::new();
+        for shard in shards.shards() {
+            let mut iterator = self
+                .client
+                .get_shard_iterator()
+                .stream_name(stream)
+                .shard_id(shard.shard_id())
+                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .expect("iterator")
+                .shard_iterator
+                .expect("an iterator");
+            loop {
+                let page = self
+                    .client
+                    .get_records()
+                    .shard_iterator(&iterator)
+                    .send()
+                    .await
+                    .expect("records");
+                if page.records().is_empty() {
+                    break;
+                }
+                for record in page.records() {
+                    events.push(
+                        slips::lanes::decode(record.data().as_ref()).expect("an object event"),
+                    );
+                }
+                match page.next_shard_iterator {
+                    Some(next) => iterator = next,
+                    None => break,
+                }
+            }
+        }
+        events
+    }
+}
+
+fn sns_wrapped(records: &[(&str, &str)]) -> serde_json::Value {
+    let s3_records: Vec<_> = records
+        .iter()
+        .map(|(bucket, key)| json!({
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:30.000Z",
+            "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+            "object": {"key": key, "size": 100, "sequencer": "0055AED6DCD90281E5"}}}))
+        .collect();
+    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:t:1",
+        "Sns": {"Type": "Notification", "MessageId": "m1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Subject": "Amazon S3 Notification",
+                "Message": json!({"Records": s3_records}).to_string(), "Timestamp": "2026-11-22T08:15:32.000Z", "SignatureVersion": "1",
+                "Signature": "x", "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u", "MessageAttributes": {}}}]})
+}
+
+#[tokio::test]
+async fn event_pusher_routes_notifications_into_lanes_with_decoded_keys() {
+    let streams = Streams::new(RejectFirstEntry::default()).await;
+    let lanes = streams.lanes();
+    let notification = sns_wrapped(&[
+        ("app-logs", "app/web+1/a%2Bb.json.gz"),
+        ("flow-logs", "AWSLogs/flow.log.gz"),
+        ("app-logs", "debug/verbose.log"),
+        ("app-logs", "app/web+1/second.json.gz"),
+    ]);
+    let events = slips::event::from_value(notification).expect("notification");
+    let pushed = event_pusher::push(&config(), &lanes, events, |lane| {
+        lanes.stream(lane).to_string()
+    })
+    .await
+    .expect("push");
+    assert_eq!(
+        pushed,
+        event_pusher::Pushed {
+            fast: 2,
+            slow: 1,
+            dropped: 1
+        }
+    );
+
+    let fast = streams.read(&streams.fast).await;
+    let keys: Vec<_> = fast.iter().map(|e| e.object_key.as_str()).collect();
+    assert_eq!(keys, ["app/web 1/a+b.json.gz", "app/web 1/second.json.gz"]);
+    assert!(
+        fast.iter()
+            .all(|e| e.lane == Some(Lane::Fast) && e.dest_stream == streams.fast)
+    );
+    let slow = streams.read(&streams.slow).await;
+    assert_eq!(slow.len(), 1);
+    assert_eq!(
+        (slow[0].bucket_name.as_str(), slow[0].lane),
+        ("flow-logs", Some(Lane::Slow))
+    );
+    assert_eq!(slow[0].sequencer.as_deref(), Some("0055AED6DCD90281E5"));
+}
+
+#[tokio::test]
+async fn a_partial_put_failure_retries_only_the_rejected_entries() {
+    let interceptor = RejectFirstEntry {
+        enabled: true,
+        ..RejectFirstEntry::default()
+    };
+    let streams = Streams::new(interceptor.clone()).await;
+    let events: Vec<_> = (0..3)
+        .map(|i| event("app-logs", &format!("app/{i}.gz")))
+        .collect();
+    streams
+        .lanes()
+        .put(Lane::Fast, &events)
+        .await
+        .expect("put with one retry");
+    assert_eq!(
+        *interceptor.calls.lock().expect("lock"),
+        [3, 1],
+        "the retry carries the rejected entry only"
+    );
+    let mut keys: Vec<_> = streams
+        .read(&streams.fast)
+        .await
+        .into_iter()
+        .map(|e| e.object_key)
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys, ["app/0.gz", "app/1.gz", "app/2.gz"], "none lost");
+}
+
+#[tokio::test]
+async fn puts_are_chunked_within_kinesis_limits() {
+    let interceptor = RejectFirstEntry::default();
+    let streams = Streams::new(interceptor.clone()).await;
+    let events: Vec<_> = (0..1_100)
+        .map(|i| event("app-logs", &format!("app/{i:05}.gz")))
+        .collect();
+    streams.lanes().put(Lane::Slow, &events).await.expect("put");
+    assert_eq!(*interceptor.calls.lock().expect("lock"), [500, 500, 100]);
+    let back = streams.read(&streams.slow).await;
+    assert_eq!(back.len(), 1_100);
+    assert_eq!(back, events, "in order, nothing lost");
+}
+
+/// Records the payloads the SDK really sent with each Invoke.
+#[derive(Debug, Default, Clone)]
+struct CapturePayloads(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl aws_sdk_lambda::config::Intercept for CapturePayloads {
+    fn name(&self) -> &'static str {
+        "CapturePayloads"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &aws_sdk_lambda::config::interceptors::BeforeSerializationInterceptorContextRef<
+            '_,
+        >,
+        _: &mut aws_sdk_lambda::config::ConfigBag,
+    ) -> Result<(), aws_sdk_lambda::error::BoxError> {
+        if let Some(input) = context
+            .input()
+            .downcast_ref::<aws_sdk_lambda::operation::invoke::InvokeInput>()
+        {
+            let payload = input
+                .payload()
+                .map(|p| p.as_ref().to_vec())
+                .unwrap_or_default();
+            self.0.lock().expect("lock").push(payload);
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
+    let sdk = support::sdk_config().await;
+    let capture = CapturePayloads::default();
+    let client = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(&sdk)
+            .interceptor(capture.clone())
+            .build(),
+    );
+    let function = support::unique_name("main");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("bootstrap", zip::write::SimpleFileOptions::default())
+        .expect("zip");
+    std::io::Write::write_all(&mut zip, b"#!/bin/sh\n").expect("zip");
+    let code = zip.finish().expect("zip").into_inner();
+    client
+        .create_function()
+        .function_name(&function)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role(&sdk).await)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(code.into())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create function");
+    let invoker = LambdaInvoker::new(client, function);
+
+    // ~2 KB keys: 300 events need more than one 256 KB payload.
+    let events: Vec<_> = (0..300)
+        .map(|i| event("app-logs", &format!("app/{i:04}/{}", "k".repeat(2_000))))
+        .collect();
+    let started = std::time::Instant::now();
+    let dispatched = dispatcher::dispatch(&invoker, &events, Duration::from_millis(300))
+        .await
+        .expect("dispatch");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the lane's delay is kept"
+    );
+    assert!(dispatched.invocations >= 3, "{dispatched:?}");
+    let payloads = capture.0.lock().expect("lock").clone();
+    assert_eq!(payloads.len(), dispatched.invocations);
+    let mut sent = Vec::new();
+    for payload in payloads {
+        assert!(payload.len() <= dispatcher::MAX_ASYNC_PAYLOAD_BYTES);
+        sent.extend(
+            serde_json::from_slice::<Vec<ObjectEvent>>(&payload).expect("a JSON array of events"),
+        );
+    }
+    assert_eq!(sent, events);
+}
+
+/// A role Lambda may assume (moto checks that it exists).
+async fn role(sdk: &aws_config::SdkConfig) -> String {
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    aws_sdk_iam::Client::new(sdk)
+        .create_role()
+        .role_name(support::unique_name("main-role"))
+        .assume_role_policy_document(policy.to_string())
+        .send()
+        .await
+        .expect("create role")
+        .role
+        .expect("a role")
+        .arn
+}
+
+async fn error_table() -> DynamoErrorTable {
+    let sdk = support::sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = support::unique_name("errors");
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("request_id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attr"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("request_id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    DynamoErrorTable::new(client, table)
+}
+
+fn dlq_message(request_id: &str, events: &[ObjectEvent], error: &str) -> SnsMessage {
+    serde_json::from_value(json!({
+        "Type": "Notification", "MessageId": format!("msg-{request_id}"), "TopicArn": "arn:aws:sns:us-east-1:123456789012:dlq",
+        "Message": serde_json::to_string(events).expect("events"), "Timestamp": "2026-11-22T08:20:00.000Z",
+        "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u",
+        "MessageAttributes": {
+            "RequestID": {"Type": "String", "Value": request_id},
+            "ErrorCode": {"Type": "String", "Value": "200"},
+            "ErrorMessage": {"Type": "String", "Value": error}
+        }
+    }))
+    .expect("DLQ message")
+}
+
+#[tokio::test]
+async fn the_reporter_keeps_one_item_per_request() {
+    let table = error_table().await;
+    let mut poisoned = event("app-logs", "app/poison.json");
+    poisoned.lane = Some(Lane::Slow);
+    let message = dlq_message(
+        "req-1",
+        std::slice::from_ref(&poisoned),
+        "s3://app-logs/app/poison.json:4: the handler failed",
+    );
+    reporter::report(&table, std::slice::from_ref(&message))
+        .await
+        .expect("report");
+    reporter::report(&table, &[message])
+        .await
+        .expect("report again");
+    let items = error_table::select(&table, &Selection::default())
+        .await
+        .expect("select");
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
+    assert_eq!(item.request_id, "req-1");
+    assert_eq!(item.count, 2);
+    assert_eq!(item.events, [poisoned]);
+    assert_eq!(item.lane, Some(Lane::Slow));
+    assert!(item.error_message.ends_with("the handler failed"));
+    assert!(item.first_failure <= item.last_failure);
+}
+
+#[tokio::test]
+async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
+    let table = error_table().await;
+    let streams = Streams::new(RejectFirstEntry::default()).await;
+    let lanes = streams.lanes();
+    let mut fast = event("app-logs", "app/a.json");
+    fast.lane = Some(Lane::Fast);
+    let mut slow = event("flow-logs", "AWSLogs/f.log.gz");
+    slow.lane = Some(Lane::Slow);
+    let other = event("other-bucket", "x.log");
+    for (id, events) in [
+        ("req-app", vec![fast.clone()]),
+        ("req-flow", vec![slow.clone()]),
+        ("req-other", vec![other]),
+    ] {
+        reporter::report(&table, &[dlq_message(id, &events, "boom")])
+            .await
+            .expect("report");
+    }
+    let selection = Selection {
+        ids: vec!["req-app".into(), "req-flow".into()],
+        ..Selection::default()
+    };
+    let dry = drain::drain(&table, &lanes, &selection, true, |_, _| {})
+        .await
+        .expect("dry run");
+    assert_eq!((dry.items, dry.fast, dry.slow), (2, 1, 1));
+    assert_eq!(
+        error_table::select(&table, &Selection::default())
+            .await
+            .expect("select")
+            .len(),
+        3,
+        "a dry run changes nothing"
+    );
+
+    let mut seen = Vec::new();
+    let drained = drain::drain(&table, &lanes, &selection, false, |item, _| {
+        seen.push(item.request_id.clone())
+    })
+    .await
+    .expect("drain");
+    assert_eq!(
+        (drained.items, drained.events, drained.fast, drained.slow),
+        (2, 2, 1, 1)
+    );
+    seen.sort();
+    assert_eq!(seen, ["req-app", "req-flow"]);
+    assert_eq!(streams.read(&streams.fast).await, [fast]);
+    assert_eq!(streams.read(&streams.slow).await, [slow]);
+    let left = error_table::select(&table, &Selection::default())
+        .await
+        .expect("select");
+    assert_eq!(
+        left.iter()
+            .map(|i| i.request_id.as_str())
+            .collect::<Vec<_>>(),
+        ["req-other"]
+    );
+}
+
+/// Fails the first DeleteItem, as a drain killed between put and delete would.
+#[derive(Debug, Default, Clone)]
+struct FailFirstDelete(Arc<AtomicUsize>);
+
+impl aws_sdk_dynamodb::config::Intercept for FailFirstDelete {
+    fn name(&self) -> &'static str {
+        "FailFirstDelete"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<
+            '_,
+        >,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let is_delete = context
+            .input()
+            .downcast_ref::<aws_sdk_dynamodb::operation::delete_item::DeleteItemInput>()
+            .is_some();
+        if is_delete && self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err("connection reset while deleting (injected)".into());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_drain_interrupted_between_put_and_delete_loses_nothing_when_rerun() {
+    let plain = error_table().await;
+    let sdk = support::sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(FailFirstDelete::default())
+            .build(),
+    );
+    let table = DynamoErrorTable::new(client, plain.table().to_string());
+    let streams = Streams::new(RejectFirstEntry::default()).await;
+    let lanes = streams.lanes();
+    let mut lost = event("app-logs", "app/must-not-be-lost.json");
+    lost.lane = Some(Lane::Fast);
+    reporter::report(
+        &table,
+        &[dlq_message("req-1", std::slice::from_ref(&lost), "boom")],
+    )
+    .await
+    .expect("report");
+
+    let error = drain::drain(&table, &lanes, &Selection::default(), false, |_, _| {})
+        .await
+        .expect_err("interrupted");
+    assert!(
+        format!("{error:#}").contains("deleting request req-1"),
+        "{error:#}"
+    );
+    assert_eq!(
+        table.get("req-1").await.expect("get").map(|i| i.events),
+        Some(vec![lost.clone()]),
+        "still in the table"
+    );
+
+    let drained = drain::drain(&table, &lanes, &Selection::default(), false, |_, _| {})
+        .await
+        .expect("rerun");
+    assert_eq!(drained.items, 1);
+    assert!(table.get("req-1").await.expect("get").is_none());
+    let on_lane = streams.read(&streams.fast).await;
+    assert_eq!(
+        on_lane,
+        [lost.clone(), lost],
+        "put twice (at least once), never lost"
+    );
+}
+
+#[tokio::test]
+async fn selecting_reads_every_scan_page() {
+    let table = error_table().await;
+    // ~100 KB per item: 14 items are more than one 1 MB Scan page.
+    let key = "k".repeat(1_000);
+    for i in 0..14 {
+        let events: Vec<_> = (0..90)
+            .map(|j| event("app-logs", &format!("app/{i}/{j}/{key}")))
+            .collect();
+        table
+            .record(&error_table::Failure {
+                request_id: format!("req-{i:02}"),
+                events,
+                error_code: "200".into(),
+                error_message: "boom".into(),
+                at: chrono::Utc::now(),
+            })
+            .await
+            .expect("record");
+    }
+    let (first, next) = table.page(None).await.expect("first page");
+    assert!(next.is_some(), "moto pages a Scan at 1 MB like DynamoDB");
+    assert!(first.len() < 14);
+    let all = error_table::select(&table, &Selection::default())
+        .await
+        .expect("select");
+    assert_eq!(all.len(), 14);
+    let by_prefix = Selection {
+        prefix: Some("app/3/".into()),
+        ..Selection::default()
+    };
+    assert_eq!(
+        error_table::select(&table, &by_prefix)
+            .await
+            .expect("select")
+            .len(),
+        1
+    );
+}

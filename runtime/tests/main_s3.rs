@@ -1,0 +1,375 @@
+//! Main against S3 (moto): every compression and reader, the awkward
+//! objects real buckets hold, and failures that name the object and line.
+
+mod support;
+
+use std::io::Write;
+
+use serde_json::json;
+use slips::config::Config;
+use slips::event::{self, ObjectEvent};
+use slips::functions::main::{self, Invocation};
+use slips::object::S3Store;
+use slips::{Handler, Meta, Record};
+
+/// Records what it receives: `line|tag|text` per record.
+struct Collect {
+    seen: Vec<String>,
+    args: TestArgs,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct TestArgs {
+    #[serde(default)]
+    panic_on: Option<String>,
+    #[serde(default)]
+    fail_on: Option<String>,
+}
+
+impl Handler for Collect {
+    type Args = TestArgs;
+    type Output = Vec<String>;
+
+    async fn setup(args: TestArgs) -> slips::Result<Self> {
+        Ok(Collect {
+            seen: Vec::new(),
+            args,
+        })
+    }
+
+    async fn recv(&mut self, meta: &Meta<'_>, record: &Record<'_>) -> slips::Result<()> {
+        let text = record.text()?.into_owned();
+        if self
+            .args
+            .panic_on
+            .as_deref()
+            .is_some_and(|p| text.contains(p))
+        {
+            panic!("boom on {text}");
+        }
+        if self
+            .args
+            .fail_on
+            .as_deref()
+            .is_some_and(|p| text.contains(p))
+        {
+            slips::bail!("refusing {text}");
+        }
+        let line = meta.line.map_or("-".into(), |l| l.to_string());
+        self.seen
+            .push(format!("{line}|{}|{text}", meta.tag.unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn result(self) -> slips::Result<Vec<String>> {
+        Ok(self.seen)
+    }
+}
+
+struct Bucket {
+    name: String,
+    store: S3Store,
+    client: aws_sdk_s3::Client,
+}
+
+impl Bucket {
+    async fn new() -> Bucket {
+        let sdk = support::sdk_config().await;
+        let client = slips::aws::s3_client(&sdk);
+        let name = support::unique_name("main");
+        client
+            .create_bucket()
+            .bucket(&name)
+            .send()
+            .await
+            .expect("create bucket");
+        Bucket {
+            store: S3Store::new(client.clone()),
+            client,
+            name,
+        }
+    }
+
+    async fn put(&self, key: &str, body: Vec<u8>) -> ObjectEvent {
+        self.client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .body(body.into())
+            .send()
+            .await
+            .expect("put object");
+        let notification = json!({"Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-22T08:15:30.000Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:TEST"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {},
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": self.name, "arn": format!("arn:aws:s3:::{}", self.name)},
+                   "object": {"key": encode_key(key), "size": 1}}
+        }]});
+        let mut events =
+            event::from_json(notification.to_string().as_bytes()).expect("notification");
+        events.remove(0)
+    }
+
+    fn config(&self, mappings: serde_json::Value, args: serde_json::Value) -> Config {
+        serde_json::from_value(json!({
+            "stack_name": "test",
+            "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
+            "handler": {"path": ".", "args": args},
+            "bucket_mapping": {self.name.clone(): mappings},
+        }))
+        .expect("config")
+    }
+
+    async fn run(
+        &self,
+        config: &Config,
+        events: &[ObjectEvent],
+    ) -> anyhow::Result<Invocation<Vec<String>>> {
+        main::process::<Collect, _>(config, &self.store, events).await
+    }
+}
+
+/// How S3 notifications encode keys: form encoding, `+` for space.
+fn encode_key(key: &str) -> String {
+    let mut out = String::new();
+    for byte in key.bytes() {
+        match byte {
+            b' ' => out.push('+'),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+fn bzip2(data: &[u8]) -> Vec<u8> {
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    encoder.write_all(data).expect("bzip2");
+    encoder.finish().expect("bzip2")
+}
+
+const LINES: &[u8] = b"{\"n\":1}\n{\"n\":2}\n";
+
+#[tokio::test]
+async fn every_compression_with_every_reader() {
+    let bucket = Bucket::new().await;
+    let compressions: [(&str, Vec<u8>); 5] = [
+        ("plain.log", LINES.to_vec()),
+        ("gzip.log.gz", gzip(LINES)),
+        ("gzip-without-suffix", gzip(LINES)),
+        ("zstd.log.zst", zstd::encode_all(LINES, 3).expect("zstd")),
+        ("bzip2.log.bz2", bzip2(LINES)),
+    ];
+    let config = bucket.config(
+        json!([{"prefix": "lines/", "format": ["s3-lines", "json"]},
+               {"prefix": "text/", "format": ["s3-text"]},
+               {"prefix": "ignore/", "format": ["ignore"]}]),
+        json!({}),
+    );
+    for (name, body) in compressions {
+        let lines = bucket.put(&format!("lines/{name}"), body.clone()).await;
+        let text = bucket.put(&format!("text/{name}"), body.clone()).await;
+        let ignored = bucket.put(&format!("ignore/{name}"), body).await;
+        let out = bucket
+            .run(&config, &[lines, text, ignored])
+            .await
+            .expect(name);
+        assert_eq!(
+            out.output,
+            [
+                "1|-|{\"n\":1}",
+                "2|-|{\"n\":2}",
+                "-|-|{\"n\":1}\n{\"n\":2}\n"
+            ],
+            "{name}"
+        );
+        assert_eq!(out.summary.objects, 3);
+        assert_eq!(out.summary.records, 3);
+    }
+}
+
+#[tokio::test]
+async fn multi_member_gzip_split_inside_a_line() {
+    let bucket = Bucket::new().await;
+    let mut body = gzip(b"{\"member\":1}\n{\"member\":\"spl");
+    body.extend(gzip(b"it\"}\n{\"member\":3}\n"));
+    let event = bucket.put("firehose/2026/11/22/delivery-1", body).await;
+    let config = bucket.config(
+        json!([{"prefix": "firehose/", "format": ["s3-lines", "json"]}]),
+        json!({}),
+    );
+    let out = bucket.run(&config, &[event]).await.expect("multi-member");
+    assert_eq!(
+        out.output,
+        [
+            "1|-|{\"member\":1}",
+            "2|-|{\"member\":\"split\"}",
+            "3|-|{\"member\":3}"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn url_encoded_keys_crlf_blank_lines_and_empty_objects() {
+    let bucket = Bucket::new().await;
+    let event = bucket
+        .put(
+            "logs/app one/a+b=c.log",
+            b"first\r\n\r\n  \nsecond\r\nlast without newline".to_vec(),
+        )
+        .await;
+    assert_eq!(event.object_key, "logs/app one/a+b=c.log");
+    let empty = bucket.put("logs/empty.log", Vec::new()).await;
+    let config = bucket.config(
+        json!([{"prefix": "logs/", "format": ["s3-lines"]}]),
+        json!({}),
+    );
+    let out = bucket.run(&config, &[event, empty]).await.expect("run");
+    assert_eq!(
+        out.output,
+        ["1|-|first", "4|-|second", "5|-|last without newline"]
+    );
+    assert_eq!(out.summary.objects, 2);
+}
+
+#[tokio::test]
+async fn the_longest_matching_prefix_picks_the_chain() {
+    let bucket = Bucket::new().await;
+    let config = bucket.config(
+        json!([{"prefix": "", "format": ["s3-text"]},
+               {"prefix": "logs/", "format": ["s3-lines"]},
+               {"prefix": "logs/ct/", "format": ["s3-text", "json", "cloudtrail"]}]),
+        json!({}),
+    );
+    let trail = br#"{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-22T08:15:30Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventType":"AwsApiCall","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/ann"}}]}"#;
+    let events = [
+        bucket.put("other/a.log", b"x\ny\n".to_vec()).await,
+        bucket.put("logs/a.log", b"x\ny\n".to_vec()).await,
+        bucket.put("logs/ct/trail.json.gz", gzip(trail)).await,
+    ];
+    let out = bucket.run(&config, &events).await.expect("run");
+    assert_eq!(out.output[..3], ["-|-|x\ny\n", "1|-|x", "2|-|y"]);
+    assert!(
+        out.output[3].starts_with("-|aws.cloudtrail.AwsApiCall|{"),
+        "{:?}",
+        out.output
+    );
+    assert!(
+        out.output[3]
+            .contains("AwsApiCall GetObject by arn:aws:iam::123456789012:user/ann on 203.0.113.9")
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_gzip_names_the_object() {
+    let bucket = Bucket::new().await;
+    let whole = gzip(&b"{\"n\":12345678}\n".repeat(10_000));
+    let event = bucket
+        .put("logs/cut.log.gz", whole[..whole.len() / 2].to_vec())
+        .await;
+    let config = bucket.config(json!([{"prefix": "", "format": ["s3-lines"]}]), json!({}));
+    let error = bucket.run(&config, &[event]).await.expect_err("truncated");
+    let message = format!("{error:#}");
+    assert!(
+        message.starts_with(&format!(
+            "s3://{}/logs/cut.log.gz: reading the gzip data failed (truncated or corrupt?)",
+            bucket.name
+        )),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn parse_errors_fail_with_the_line_or_are_skipped() {
+    let bucket = Bucket::new().await;
+    let event = bucket
+        .put(
+            "logs/bad.log",
+            b"{\"ok\":1}\n\n{\"broken\":\n{\"ok\":2}\n".to_vec(),
+        )
+        .await;
+    let failing = bucket.config(
+        json!([{"prefix": "", "format": ["s3-lines", "json"]}]),
+        json!({}),
+    );
+    let error = bucket
+        .run(&failing, std::slice::from_ref(&event))
+        .await
+        .expect_err("parse error");
+    assert_eq!(
+        format!("{error:#}"),
+        format!(
+            "s3://{}/logs/bad.log:3: invalid JSON: EOF while parsing a value at line 1 column 10",
+            bucket.name
+        )
+    );
+    let skipping = bucket.config(
+        json!([{"prefix": "", "format": ["s3-lines", "json"], "on_parse_error": "skip"}]),
+        json!({}),
+    );
+    let out = bucket.run(&skipping, &[event]).await.expect("skip");
+    assert_eq!(out.output, ["1|-|{\"ok\":1}", "4|-|{\"ok\":2}"]);
+    assert_eq!(out.summary.skipped, 1);
+}
+
+#[tokio::test]
+async fn handler_errors_and_panics_fail_the_invocation() {
+    let bucket = Bucket::new().await;
+    let event = bucket
+        .put("logs/poison.log", b"fine\nPOISON here\n".to_vec())
+        .await;
+    let mapping = json!([{"prefix": "", "format": ["s3-lines"]}]);
+    let failing = bucket.config(mapping.clone(), json!({"fail_on": "POISON"}));
+    let error = bucket
+        .run(&failing, std::slice::from_ref(&event))
+        .await
+        .expect_err("handler error");
+    assert_eq!(
+        format!("{error:#}"),
+        format!(
+            "s3://{}/logs/poison.log:2: the handler failed: refusing POISON here",
+            bucket.name
+        )
+    );
+    let panicking = bucket.config(mapping, json!({"panic_on": "POISON"}));
+    let error = bucket.run(&panicking, &[event]).await.expect_err("panic");
+    assert_eq!(
+        format!("{error:#}"),
+        "the handler panicked: boom on POISON here"
+    );
+}
+
+#[tokio::test]
+async fn missing_objects_and_unmapped_buckets_are_errors() {
+    let bucket = Bucket::new().await;
+    let config = bucket.config(
+        json!([{"prefix": "logs/", "format": ["s3-lines"]}]),
+        json!({}),
+    );
+    let mut event = bucket.put("logs/here.log", b"x\n".to_vec()).await;
+    event.object_key = "logs/not-here.log".into();
+    let error = bucket
+        .run(&config, &[event.clone()])
+        .await
+        .expect_err("missing");
+    assert!(format!("{error:#}").starts_with(&format!(
+        "s3://{}/logs/not-here.log: cannot open: GetObject",
+        bucket.name
+    )));
+    event.object_key = "elsewhere/x.log".into();
+    let error = bucket.run(&config, &[event]).await.expect_err("unmapped");
+    assert!(
+        format!("{error:#}")
+            .ends_with("elsewhere/x.log: no bucket_mapping entry matches this object")
+    );
+}
