@@ -60,3 +60,28 @@ pub fn handler_binary(package: &Path, release: bool) -> anyhow::Result<PathBuf> 
         ),
     }
 }
+
+/// Runs the built handler binary in place of this process (on Unix: signals
+/// such as Ctrl-C or a kill reach it directly), and returns its exit status.
+pub fn run_handler(mut handler: std::process::Command) -> anyhow::Result<std::process::ExitCode> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let error = handler.exec();
+        Err(anyhow::anyhow!(
+            "running {:?}: {error}",
+            handler.get_program()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = handler
+            .status()
+            .with_context(|| format!("running {:?}", handler.get_program()))?;
+        Ok(match status.code() {
+            Some(0) => std::process::ExitCode::SUCCESS,
+            Some(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            None => std::process::ExitCode::FAILURE,
+        })
+    }
+}

@@ -1,7 +1,14 @@
 //! `slips`: validate, deploy and operate a slips pipeline.
 
+mod artifacts;
+mod aws_error;
 mod build;
+mod change_set;
+mod code_zip;
 mod commands;
+mod lambda_binary;
+mod stack;
+mod stack_events;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +55,66 @@ enum Command {
     },
     /// Create a new handler package (Cargo.toml, src/main.rs, config.yml).
     Init(commands::init::InitArgs),
+    /// Print the stack's CloudFormation template, rendered from the config.
+    ///
+    /// Makes no AWS call. The template takes the code zip's location as the
+    /// parameters CodeBucket and CodeKey (`slips deploy` passes them).
+    Template {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        args: commands::template::TemplateArgs,
+    },
+    /// Run the whole pipeline on this machine (--local): every file under
+    /// --buckets goes through routing, the two lanes with their throttles,
+    /// your handler, retries, the DLQ and the error table, kept in --state.
+    ///
+    /// Without --watch the run ends when every object has been processed or
+    /// recorded in the error table; a second run emits only new or changed
+    /// files. Killed at any moment, the next run resumes: nothing is lost.
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        args: commands::run::RunArgs,
+    },
+    /// List failed invocations in the error table.
+    Errors(commands::errors::ErrorsArgs),
+    /// Show one failed invocation: its error and objects.
+    Error(commands::errors::ErrorArgs),
+    /// Put failed object events back into their lane, then delete their
+    /// items (only after the lane accepted them). Fix the cause first.
+    Drain(commands::errors::DrainArgs),
+    /// Show or change a lane's throttle on the deployed stack, live: the
+    /// Dispatcher's delay and the batch size of its event source.
+    Limit(commands::limit::LimitArgs),
+    /// Build object events from real objects under each mapped prefix (for
+    /// `slips local -d`).
+    Sample(commands::sample::SampleArgs),
+    /// Push objects already in a bucket into the lanes of the deployed stack,
+    /// as if S3 had just notified them (history, re-processing). Resumable.
+    Backfill(commands::backfill::BackfillArgs),
+    /// Run one function of the handler binary here, with the environment the
+    /// deployed stack gives it, against the deployed resources (debugging).
+    Invoke(commands::invoke::InvokeArgs),
+    /// Build the handler and zip it with the config, for `slips deploy --package`.
+    ///
+    /// Builds in release mode (unless --debug), checks the binary runs on
+    /// Lambda's provided.al2023 (architecture, glibc <= 2.34) and writes a zip
+    /// of `bootstrap` and `slips.json`.
+    Package(commands::package::PackageArgs),
+    /// Deploy the stack: build, check and upload the code, then create or
+    /// update the stack through a change set and follow it to the end.
+    ///
+    /// The code zip goes to sam.code_bucket under sam.code_prefix, keyed by
+    /// its content hash. --dry-run prints the template and the changes and
+    /// changes nothing.
+    Deploy(commands::deploy::DeployArgs),
+    /// Delete the stack and wait until it is gone (asks unless --yes).
+    ///
+    /// The error table, lane streams and failure queue the stack created are
+    /// kept or deleted as backend.on_delete says.
+    Destroy(commands::destroy::DestroyArgs),
 }
 
 /// The config file option every command that reads one shares.
@@ -70,6 +137,18 @@ fn main() -> ExitCode {
         Command::ConfigSchema => commands::config_schema::run(),
         Command::Local { config, args } => commands::local::run(&config.config, args),
         Command::Init(args) => commands::init::run(args),
+        Command::Run { config, args } => commands::run::run(&config.config, args),
+        Command::Errors(args) => commands::errors::errors(args),
+        Command::Error(args) => commands::errors::error(args),
+        Command::Drain(args) => commands::errors::drain(args),
+        Command::Limit(args) => commands::limit::run(args),
+        Command::Sample(args) => commands::sample::run(args),
+        Command::Backfill(args) => commands::backfill::run(args),
+        Command::Invoke(args) => commands::invoke::run(args),
+        Command::Package(args) => commands::package::run(args),
+        Command::Deploy(args) => commands::deploy::run(args),
+        Command::Destroy(args) => commands::destroy::run(args),
+        Command::Template { config, args } => commands::template::run(&config.config, args),
     };
     match result {
         Ok(code) => code,

@@ -34,7 +34,7 @@ fn validate_summarises_the_example() {
         "(all keys)  s3-lines → vpc-flow  [slow]",
         "1. s3://example-flow-logs/* → slow",
         "2. s3://example-app-logs/debug/* → drop",
-        "fast  batch of 10, no delay (unthrottled)",
+        "fast  batch of 1, no delay (unthrottled)",
         "slow  batch of 2, then 5 s delay: at most 0.400 objects/s per shard",
     ] {
         assert!(
@@ -111,7 +111,9 @@ fn help_describes_every_command() {
     let stdout = text(&out.stdout);
     assert!(out.status.success());
     assert!(
-        stdout.contains("validate") && stdout.contains("config-schema"),
+        stdout.contains("validate")
+            && stdout.contains("config-schema")
+            && stdout.contains("template"),
         "{stdout}"
     );
     let out = slips(&repo_root(), &["validate", "--help"]);
@@ -120,4 +122,86 @@ fn help_describes_every_command() {
         stdout.contains("-c, --config <FILE>") && stdout.contains("[default: config.yml]"),
         "{stdout}"
     );
+}
+
+#[test]
+fn template_renders_the_example_as_yaml_or_json() {
+    let out = slips(&repo_root(), &["template", "-c", "config.example.yml"]);
+    let yaml = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        yaml.starts_with("AWSTemplateFormatVersion: '2010-09-09'\n"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("\n  MainFunc:\n    Type: AWS::Lambda::Function\n"));
+
+    let out = slips(
+        &repo_root(),
+        &["template", "-c", "config.example.yml", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let template: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let main = &template["Resources"]["MainFunc"]["Properties"];
+    assert_eq!(main["ReservedConcurrentExecutions"], 5);
+    assert_eq!(
+        template["Resources"]["SlowDispatcherEventSource"]["Properties"]["BatchSize"],
+        2
+    );
+    assert_eq!(
+        template["Parameters"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["CodeBucket".to_string(), "CodeKey".to_string()])
+    );
+    // Same config, same bytes.
+    let again = slips(
+        &repo_root(),
+        &["template", "-c", "config.example.yml", "--format", "json"],
+    );
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn template_writes_the_file_in_the_format_its_name_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = repo_root().join("config.example.yml");
+    let config = config.to_str().expect("UTF-8 path");
+    for (file, extra, json) in [
+        ("stack.json", &[][..], true),
+        ("stack.yaml", &[][..], false),
+        ("stack.template", &["--format", "json"][..], true),
+    ] {
+        let mut args = vec!["template", "-c", config, "-o", file];
+        args.extend_from_slice(extra);
+        let out = slips(dir.path(), &args);
+        assert!(out.status.success(), "{file}: {}", text(&out.stderr));
+        assert!(
+            out.stdout.is_empty(),
+            "{file}: the template goes to the file only"
+        );
+        let written = std::fs::read_to_string(dir.path().join(file)).expect("written");
+        assert_eq!(written.starts_with('{'), json, "{file}: {written:.40}");
+    }
+}
+
+#[test]
+fn template_reports_config_errors_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = "\
+stack_name: ok-stack
+backend:
+  sns_topics: [{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}]
+handler: {path: missing, memory: 64}
+bucket_mapping:
+  logs: [{prefix: a/, format: [s3-lines, json]}]
+";
+    std::fs::write(dir.path().join("config.yml"), config).expect("write config");
+    let out = slips(dir.path(), &["template", "-o", "t.yaml"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("config.yml:4:34: handler.memory: 64 MB is out of range: 128 to 10240"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("t.yaml").exists());
 }

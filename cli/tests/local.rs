@@ -218,3 +218,39 @@ fn init_scaffolds_a_package_whose_config_validates() {
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already holds a Cargo.toml"));
 }
+
+#[tokio::test]
+async fn sample_builds_events_that_local_runs() {
+    let bucket = bucket_with(&[
+        ("logs/old.json", b"{\"a\":1}\n".to_vec()),
+        ("logs/new.json", b"{\"a\":2}\n{\"a\":3}\n".to_vec()),
+        ("trails/t.json", TRAIL.to_vec()),
+        ("unmapped/x.log", b"x\n".to_vec()),
+    ])
+    .await;
+    let dir = config_dir("log-counter", &bucket, "{}");
+    let out = slips(dir.path(), &["sample", "-o", "events.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).expect("events"))
+            .expect("JSON");
+    let keys: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["object_key"].as_str())
+        .collect();
+    assert_eq!(keys.len(), 2, "one per mapped prefix: {keys:?}");
+    assert!(keys.contains(&"trails/t.json"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["bucket_name"] == bucket.as_str() && e["lane"] == "fast")
+    );
+
+    let out = slips(dir.path(), &["local", "-d", "events.json", "--debug"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("result");
+    assert!(
+        result["records"].as_u64().is_some_and(|n| n >= 3),
+        "{result}"
+    );
+}

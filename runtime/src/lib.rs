@@ -12,14 +12,17 @@ pub mod format;
 pub mod functions;
 pub mod handler;
 pub mod invoker;
+pub mod lambda;
 pub mod lanes;
+pub mod local;
 pub mod object;
 mod run;
 pub mod telemetry;
 
 pub use anyhow::{self, Context, bail, ensure};
 pub use handler::{Error, Handler, Meta, Record, Result, Source};
-pub use run::{CONFIG_ENV, FUNCTION_ENV, run};
+pub use lambda::{CONFIG_ENV, DrainRequest, FUNCTION_ENV, env};
+pub use run::run;
 
 /// The README's Rust examples compile (`cargo test --doc`), so README and API agree.
 #[doc = include_str!("../../README.md")]

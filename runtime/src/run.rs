@@ -10,33 +10,27 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Parser;
 
-use std::time::Duration;
-
-use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_lambda_events::event::sns::SnsEvent;
-
 use crate::config::Config;
-use crate::error_table::{DynamoErrorTable, Selection};
-use crate::event::{self, Lane, ObjectEvent};
+use crate::event::{self, ObjectEvent};
 use crate::format::FormatChain;
-use crate::functions::{dispatcher, drain, event_pusher, main, reporter};
+use crate::functions::main;
 use crate::handler::Handler;
-use crate::invoker::LambdaInvoker;
-use crate::lanes::{self, KinesisLanes};
 use crate::object::{LocalStore, S3Store};
-use crate::{aws, telemetry};
-
-/// The environment variable naming the function a Lambda runs.
-pub const FUNCTION_ENV: &str = "SLIPS_FUNCTION";
-/// The environment variable with the path of the config (JSON) in Lambda;
-/// by default `slips.json` in the code's directory.
-pub const CONFIG_ENV: &str = "SLIPS_CONFIG";
+use crate::{aws, lambda, telemetry};
 
 /// Runs the handler binary: a Lambda function when Lambda started it, the
 /// local runner otherwise.
 pub fn run<H: Handler>() -> ExitCode {
     let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    telemetry::init(in_lambda);
+    let local_args = (!in_lambda).then(LocalArgs::parse);
+    // The pipeline draws a progress line: only warnings and errors beside it.
+    let level = match &local_args {
+        Some(LocalArgs {
+            command: LocalCommand::Pipeline { .. },
+        }) => "warn",
+        _ => "info",
+    };
+    telemetry::init(in_lambda, level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,10 +41,9 @@ pub fn run<H: Handler>() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = if in_lambda {
-        runtime.block_on(lambda::<H>())
-    } else {
-        runtime.block_on(local::<H>(LocalArgs::parse()))
+    let result = match local_args {
+        None => runtime.block_on(lambda::serve::<H>()),
+        Some(args) => runtime.block_on(local::<H>(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -63,184 +56,6 @@ pub fn run<H: Handler>() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Environment variables the stack sets, by function (see the template).
-pub mod env {
-    pub const FAST_STREAM: &str = "SLIPS_FAST_STREAM";
-    pub const SLOW_STREAM: &str = "SLIPS_SLOW_STREAM";
-    pub const MAIN_FUNCTION: &str = "SLIPS_MAIN_FUNCTION";
-    /// Seconds a Dispatcher waits after each batch; read at every invocation
-    /// so `slips limit` takes effect without a deploy.
-    pub const DELAY: &str = "SLIPS_DELAY";
-    pub const LANE: &str = "SLIPS_LANE";
-    pub const ERROR_TABLE: &str = "SLIPS_ERROR_TABLE";
-}
-
-fn required(name: &str) -> anyhow::Result<String> {
-    std::env::var(name)
-        .with_context(|| format!("{name} is not set (the stack sets it for this function)"))
-}
-
-/// Serves one kind of Lambda event with `work`, until Lambda stops us.
-async fn serve<T, R, F, Fut>(work: F) -> anyhow::Result<()>
-where
-    T: serde::de::DeserializeOwned + Send + 'static,
-    R: serde::Serialize,
-    F: Fn(T) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<R>>,
-{
-    lambda_runtime::run(lambda_runtime::service_fn(
-        |request: lambda_runtime::LambdaEvent<T>| {
-            let request_id = request.context.request_id.clone();
-            let work = work(request.payload);
-            async move {
-                match work.await {
-                    Ok(response) => Ok(response),
-                    Err(error) => {
-                        tracing::error!(
-                            request_id,
-                            error = format!("{error:#}"),
-                            "invocation failed"
-                        );
-                        Err(lambda_runtime::Error::from(format!("{error:#}")))
-                    }
-                }
-            }
-        },
-    ))
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-async fn lambda<H: Handler>() -> anyhow::Result<()> {
-    let function = required(FUNCTION_ENV)?;
-    let config_path = match std::env::var_os(CONFIG_ENV) {
-        Some(path) => PathBuf::from(path),
-        None => PathBuf::from(std::env::var_os("LAMBDA_TASK_ROOT").unwrap_or_default())
-            .join("slips.json"),
-    };
-    let config: Config = serde_json::from_slice(
-        &std::fs::read(&config_path)
-            .with_context(|| format!("reading {}", config_path.display()))?,
-    )
-    .with_context(|| format!("{} is not a slips config", config_path.display()))?;
-    let config = &config;
-    let sdk = aws::sdk_config().await;
-    let lanes = || -> anyhow::Result<KinesisLanes> {
-        Ok(KinesisLanes::new(
-            aws_sdk_kinesis::Client::new(&sdk),
-            required(env::FAST_STREAM)?,
-            required(env::SLOW_STREAM)?,
-        ))
-    };
-    let error_table = || -> anyhow::Result<DynamoErrorTable> {
-        Ok(DynamoErrorTable::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            required(env::ERROR_TABLE)?,
-        ))
-    };
-    match function.as_str() {
-        "event-pusher" => {
-            let lanes = &lanes()?;
-            serve(move |payload: serde_json::Value| async move {
-                let events = event::from_value(payload)?;
-                Ok(
-                    event_pusher::push(config, lanes, events, |lane| {
-                        lanes.stream(lane).to_string()
-                    })
-                    .await?,
-                )
-            })
-            .await
-        }
-        "fast-dispatcher" | "slow-dispatcher" => {
-            let invoker = &LambdaInvoker::new(
-                aws_sdk_lambda::Client::new(&sdk),
-                required(env::MAIN_FUNCTION)?,
-            );
-            let lane = match required(env::LANE)?.as_str() {
-                "fast" => Lane::Fast,
-                "slow" => Lane::Slow,
-                other => bail!("{}={other}: expected fast or slow", env::LANE),
-            };
-            serve(move |batch: KinesisEvent| async move {
-                let delay: f64 = required(env::DELAY)?
-                    .parse()
-                    .with_context(|| format!("{} is not a number of seconds", env::DELAY))?;
-                let mut events = kinesis_events(&batch);
-                // Events written by the original carry no lane: they are on this one.
-                events
-                    .iter_mut()
-                    .for_each(|e| _ = e.lane.get_or_insert(lane));
-                dispatcher::dispatch(invoker, &events, Duration::from_secs_f64(delay.max(0.0)))
-                    .await
-            })
-            .await
-        }
-        "main" => {
-            let store = &S3Store::new(aws::s3_client(&sdk));
-            serve(move |payload: serde_json::Value| async move {
-                let events = event::from_value(payload)?;
-                let invocation = main::process::<H, _>(config, store, &events).await?;
-                tracing::info!(
-                    objects = invocation.summary.objects,
-                    records = invocation.summary.records,
-                    skipped = invocation.summary.skipped,
-                    "invocation done"
-                );
-                Ok(invocation.output)
-            })
-            .await
-        }
-        "reporter" => {
-            let table = &error_table()?;
-            serve(move |event: SnsEvent| async move {
-                let messages: Vec<_> = event.records.into_iter().map(|r| r.sns).collect();
-                reporter::report(table, &messages).await
-            })
-            .await
-        }
-        "drain" => {
-            let (table, lanes) = (&error_table()?, &lanes()?);
-            serve(move |request: DrainRequest| async move {
-                drain::drain(table, lanes, &request.selection, request.dry_run, |_, _| {}).await
-            })
-            .await
-        }
-        other => bail!(
-            "{FUNCTION_ENV}={other}: not a slips function (event-pusher, fast-dispatcher, slow-dispatcher, main, reporter, drain)"
-        ),
-    }
-}
-
-/// What the Drain function is asked to do.
-#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
-pub struct DrainRequest {
-    #[serde(default, flatten)]
-    pub selection: Selection,
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// The object events of a Kinesis batch; a record that is not one is logged
-/// and passed over (it carries no object that could be lost).
-fn kinesis_events(batch: &KinesisEvent) -> Vec<ObjectEvent> {
-    batch
-        .records
-        .iter()
-        .filter_map(|record| match lanes::decode(&record.kinesis.data) {
-            Ok(event) => Some(event),
-            Err(error) => {
-                tracing::error!(
-                    sequence_number = record.kinesis.sequence_number,
-                    error = error.to_string(),
-                    "a lane record that is not an object event"
-                );
-                None
-            }
-        })
-        .collect()
 }
 
 /// A slips handler binary: in Lambda it serves the function `SLIPS_FUNCTION`
@@ -284,16 +99,123 @@ enum LocalCommand {
         #[arg(long, value_name = "DIR", conflicts_with = "object")]
         buckets: Option<PathBuf>,
     },
+    /// Run one function once, as Lambda would, with the environment given
+    /// (what `slips invoke` runs, with the deployed stack's environment).
+    Invoke {
+        /// event-pusher, fast-dispatcher, slow-dispatcher, main, reporter or drain.
+        #[arg(long, value_parser = lambda::FUNCTIONS)]
+        function: String,
+        /// The invocation's payload (JSON).
+        #[arg(long, value_name = "FILE")]
+        event: PathBuf,
+        /// The slips config.
+        #[arg(
+            short,
+            long = "config",
+            value_name = "FILE",
+            default_value = "config.yml"
+        )]
+        config: PathBuf,
+    },
+    /// Run the whole pipeline on local buckets (what `slips run --local` runs).
+    Pipeline {
+        /// The slips config.
+        #[arg(
+            short,
+            long = "config",
+            value_name = "FILE",
+            default_value = "config.yml"
+        )]
+        config: PathBuf,
+        /// Each subdirectory is a bucket; each file in it an object.
+        #[arg(long, value_name = "DIR", default_value = "buckets")]
+        buckets: PathBuf,
+        /// Where lanes, DLQ, error table and the emitted files are kept.
+        #[arg(long, value_name = "DIR", default_value = ".slips")]
+        state: PathBuf,
+        /// Keep running and pick up new files as they appear (Ctrl-C stops).
+        #[arg(long)]
+        watch: bool,
+        /// Emit every file again, as if none had been seen.
+        #[arg(long)]
+        reprocess: bool,
+        /// `text`: a live progress line and a summary; `json`: one JSON
+        /// object as the last line of stdout.
+        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+    },
 }
 
 async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
-    let LocalCommand::Local {
-        config,
-        events,
-        object,
-        format,
-        buckets,
-    } = args.command;
+    let (config, events, object, format, buckets) = match args.command {
+        LocalCommand::Local {
+            config,
+            events,
+            object,
+            format,
+            buckets,
+        } => (config, events, object, format, buckets),
+        LocalCommand::Invoke {
+            function,
+            event,
+            config,
+        } => {
+            let config = crate::config::load(&config)?.config;
+            let payload: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?,
+            )
+            .with_context(|| format!("{} is not JSON", event.display()))?;
+            let function = lambda::Function::from_env(&function, &aws::sdk_config().await)?;
+            let response = function.call::<H>(&config, payload).await?;
+            println!("{}", serde_json::to_string(&response)?);
+            return Ok(());
+        }
+        LocalCommand::Pipeline {
+            config,
+            buckets,
+            state,
+            watch,
+            reprocess,
+            output,
+        } => {
+            let config = crate::config::load(&config)?.config;
+            let json = output == "json";
+            let options = crate::local::Options {
+                buckets,
+                state,
+                watch,
+                reprocess,
+                progress: !json,
+                rescan: crate::local::RESCAN,
+            };
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let on_signal = stop.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+            let summary = crate::local::run::<H>(&config, &options, &stop).await?;
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                println!(
+                    "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records",
+                    summary.objects,
+                    summary.dropped,
+                    summary.processed,
+                    summary.failed,
+                    summary.records
+                );
+                if summary.failed > 0 {
+                    println!(
+                        "see them with `slips errors --local`; after a fix, `slips drain --local` and run again"
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
     let mut config = crate::config::load(&config)?.config;
     let (events, store) = match (events, object) {
         (Some(path), _) => {

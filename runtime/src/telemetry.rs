@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 /// Sets up logging: JSON lines for Lambda (CloudWatch parses them), compact
-/// text on stderr elsewhere. `RUST_LOG` overrides the level (default info).
-pub fn init(json: bool) {
+/// text on stderr elsewhere. `RUST_LOG` overrides `level`.
+pub fn init(json: bool, level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

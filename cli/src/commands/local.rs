@@ -4,8 +4,6 @@
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use anyhow::Context;
-
 use crate::build;
 
 /// What to run the handler on.
@@ -53,12 +51,5 @@ pub fn run(config_file: &std::path::Path, args: LocalArgs) -> anyhow::Result<Exi
     if let Some(buckets) = &args.buckets {
         handler.arg("--buckets").arg(buckets);
     }
-    let status = handler
-        .status()
-        .with_context(|| format!("running {}", binary.display()))?;
-    Ok(match status.code() {
-        Some(0) => ExitCode::SUCCESS,
-        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        None => ExitCode::FAILURE,
-    })
+    build::run_handler(handler)
 }

@@ -41,13 +41,19 @@ impl Handler for JsonlSink {
 
     async fn setup(args: Args) -> slips::Result<Self> {
         let out: Box<dyn Write + Send> = match &args.path {
-            Some(path) => Box::new(
-                OpenOptions::new()
+            Some(path) => {
+                let mut file = OpenOptions::new()
                     .create(true)
+                    .read(true)
                     .append(true)
                     .open(path)
-                    .with_context(|| format!("opening {}", path.display()))?,
-            ),
+                    .with_context(|| format!("opening {}", path.display()))?;
+                // A writer killed mid-line leaves a torn last line: start on a fresh one.
+                if ends_torn(&mut file)? {
+                    file.write_all(b"\n")?;
+                }
+                Box::new(file)
+            }
             None => Box::new(std::io::stdout()),
         };
         Ok(JsonlSink {
@@ -82,6 +88,18 @@ impl Handler for JsonlSink {
             records: self.records,
         })
     }
+}
+
+/// Whether the file is non-empty and does not end with a newline.
+fn ends_torn(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
 
 fn main() -> std::process::ExitCode {

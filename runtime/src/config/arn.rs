@@ -21,6 +21,7 @@ pub enum ArnKind {
     KinesisStream,
     DynamoDbTable,
     KmsKey,
+    SqsQueue,
 }
 
 impl fmt::Display for ArnKind {
@@ -35,6 +36,7 @@ impl fmt::Display for ArnKind {
                 "a DynamoDB table ARN (arn:aws:dynamodb:REGION:123456789012:table/NAME)"
             }
             ArnKind::KmsKey => "a KMS key ARN (arn:aws:kms:REGION:123456789012:key/KEY-ID)",
+            ArnKind::SqsQueue => "a standard SQS queue ARN (arn:aws:sqs:REGION:123456789012:NAME)",
         })
     }
 }
@@ -96,6 +98,7 @@ impl<'a> Arn<'a> {
             ArnKind::KinesisStream => ("kinesis", true),
             ArnKind::DynamoDbTable => ("dynamodb", true),
             ArnKind::KmsKey => ("kms", true),
+            ArnKind::SqsQueue => ("sqs", true),
         };
         if arn.service != service {
             return Err(wrong());
@@ -127,6 +130,8 @@ impl<'a> Arn<'a> {
                 .resource
                 .strip_prefix("key/")
                 .is_some_and(|id| is_name(id, 64, "-")),
+            // Lambda sends dead letters to standard queues only, not FIFO ones.
+            ArnKind::SqsQueue => is_name(arn.resource, 80, "_-"),
         };
         if name_ok { Ok(arn) } else { Err(wrong()) }
     }
@@ -192,6 +197,10 @@ mod tests {
                 "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 ArnKind::KmsKey,
             ),
+            (
+                "arn:aws:sqs:us-east-1:123456789012:slips-failures",
+                ArnKind::SqsQueue,
+            ),
         ] {
             assert!(Arn::parse_kind(text, kind).is_ok(), "{text}");
         }
@@ -245,6 +254,11 @@ mod tests {
                 "arn:aws:kms:us-east-1:123456789012:alias/logs",
                 ArnKind::KmsKey,
                 "KMS key ARN",
+            ),
+            (
+                "arn:aws:sqs:us-east-1:123456789012:q.fifo",
+                ArnKind::SqsQueue,
+                "standard SQS queue",
             ),
             (
                 "arn:amazon:sns:us-east-1:123456789012:t",

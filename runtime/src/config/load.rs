@@ -174,10 +174,18 @@ fn with_variant_hint(message: String) -> String {
     let Some(rest) = message.strip_prefix("unknown variant `") else {
         return message;
     };
-    let Some((given, expected)) = rest.split_once("`, expected one of ") else {
+    // serde lists two variants as "expected `a` or `b`", more as "expected one of `a`, `b`, ...".
+    let Some((given, expected)) = rest
+        .split_once("`, expected one of ")
+        .or_else(|| rest.split_once("`, expected "))
+    else {
         return message;
     };
-    let candidates: Vec<&str> = expected.split(", ").map(|c| c.trim_matches('`')).collect();
+    let candidates: Vec<&str> = expected
+        .split(", ")
+        .flat_map(|c| c.split(" or "))
+        .map(|c| c.trim_matches('`'))
+        .collect();
     match did_you_mean(given, &candidates) {
         Some(near) => format!("{message}; did you mean `{near}`?"),
         None => message,

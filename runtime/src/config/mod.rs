@@ -88,12 +88,21 @@ pub struct Backend {
     /// Existing SNS topic used as Main's dead-letter queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dlq_sns_arn: Option<String>,
+    /// Existing SQS queue (standard, not FIFO) for the failures the error
+    /// table cannot hold: notifications EventPusher failed, batches a
+    /// Dispatcher gave up on, dead letters Reporter could not store. Created
+    /// when left out. A function whose role is given here sends to it only
+    /// when this queue is given too (its role can be granted only a queue it
+    /// knows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_queue_arn: Option<String>,
     /// Throttle of each lane, and the shape of its stream.
     #[serde(default)]
     pub lane: Lanes,
-    /// What deleting the stack does to the error table and the lane streams
-    /// it created: `retain` (default) keeps them with their data, `delete`
-    /// deletes them. Also applies when an update has to replace one of them.
+    /// What deleting the stack does to the error table, the lane streams and
+    /// the pipeline failure queue it created: `retain` (default) keeps them
+    /// with their data, `delete` deletes them. Also applies when an update
+    /// has to replace one of them.
     #[serde(default)]
     pub on_delete: OnDelete,
 }

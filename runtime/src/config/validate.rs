@@ -209,6 +209,12 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
         &at.key("dlq_sns_arn"),
         out,
     );
+    check_arn(
+        backend.failure_queue_arn.as_deref(),
+        ArnKind::SqsQueue,
+        &at.key("failure_queue_arn"),
+        out,
+    );
 
     for (name, lane) in [("fast", &backend.lane.fast), ("slow", &backend.lane.slow)] {
         let lane_at = at.key("lane").key(name);
@@ -512,5 +518,243 @@ fn dropping_rule(config: &Config, bucket: &str, prefix: &str) -> Option<usize> {
         routes.last().and_then(|(rule, _)| *rule)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The keys the stack added to the original schema: defaults, and each
+    //! problem named with its field and line.
+
+    use std::path::Path;
+
+    use super::super::{Architecture, Loaded, OnDelete, Report, Shards, load_str};
+
+    /// A config of the original schema: none of the stack's keys.
+    const BASE: &str = "\
+stack_name: s
+backend:
+  sns_topics: [{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}]
+handler:
+  path: handler
+bucket_mapping:
+  b-1: [{prefix: '', format: [s3-lines, json]}]
+";
+
+    fn load(text: &str) -> Result<Loaded, Report> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("handler")).expect("handler dir");
+        std::fs::write(dir.path().join("handler/Cargo.toml"), "").expect("Cargo.toml");
+        load_str(text, Path::new("config.yml"), dir.path())
+    }
+
+    #[test]
+    fn the_stack_keys_default_sensibly() {
+        let config = load(BASE).unwrap_or_else(|r| panic!("{r}")).config;
+        assert_eq!(config.handler.memory, 1024);
+        assert_eq!(config.handler.timeout, 300);
+        assert_eq!(config.handler.max_event_age, 21_600);
+        assert!(config.handler.kms_key_arns.is_empty());
+        assert_eq!(config.functions.architecture, Architecture::X86_64);
+        assert_eq!(config.functions.log_retention_days, 30);
+        assert_eq!(config.backend.on_delete, OnDelete::Retain);
+        assert_eq!(config.backend.lane.fast.shards(), Shards::Provisioned(1));
+        assert_eq!(config.backend.lane.slow.retention_hours(), 24);
+        assert_eq!(config.alarms.topic_arn, None);
+        assert_eq!(
+            (
+                config.alarms.iterator_age.fast,
+                config.alarms.iterator_age.slow
+            ),
+            (600, 3600)
+        );
+        // The config the functions read back (slips.json) round-trips.
+        let json = serde_json::to_value(&config).expect("serializes");
+        let back: super::super::Config = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, config);
+    }
+
+    #[test]
+    fn the_stack_keys_load() {
+        let text = format!(
+            "{BASE}functions: {{architecture: arm64, log_retention_days: 365}}\n\
+             alarms: {{topic_arn: 'arn:aws:sns:us-east-1:123456789012:oncall', iterator_age: {{slow: 7200}}}}\n"
+        )
+        .replace(
+            "  path: handler\n",
+            "  path: handler\n  memory: 2048\n  timeout: 900\n  max_event_age: 60\n  kms_key_arns: ['arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd']\n",
+        )
+        .replace(
+            "backend:\n",
+            "backend:\n  on_delete: delete\n  lane: {fast: {shards: on-demand}, slow: {shards: 3, retention_hours: 48}}\n",
+        );
+        let loaded = load(&text).unwrap_or_else(|r| panic!("{r}"));
+        assert!(
+            loaded.warnings.diagnostics.is_empty(),
+            "{}",
+            loaded.warnings
+        );
+        let config = loaded.config;
+        assert_eq!(config.functions.architecture, Architecture::Arm64);
+        assert_eq!(config.handler.memory, 2048);
+        assert_eq!(config.backend.on_delete, OnDelete::Delete);
+        assert!(matches!(
+            config.backend.lane.fast.shards(),
+            Shards::OnDemand(_)
+        ));
+        assert_eq!(config.backend.lane.slow.shards(), Shards::Provisioned(3));
+        assert_eq!(config.backend.lane.slow.delay, 0, "a lane given in part");
+        assert_eq!(config.alarms.iterator_age.slow, 7200);
+        assert_eq!(config.alarms.iterator_age.fast, 600);
+    }
+
+    #[test]
+    fn stack_key_problems_name_field_and_line() {
+        let cases = [
+            (
+                "  path: handler\n",
+                "  path: handler\n  memory: 64\n",
+                "handler.memory",
+                6,
+                "128 to 10240",
+            ),
+            (
+                "  path: handler\n",
+                "  path: handler\n  timeout: 0\n",
+                "handler.timeout",
+                6,
+                "1 to 900",
+            ),
+            (
+                "  path: handler\n",
+                "  path: handler\n  max_event_age: 30\n",
+                "handler.max_event_age",
+                6,
+                "60 to 21600",
+            ),
+            (
+                "  path: handler\n",
+                "  path: handler\n  kms_key_arns: ['arn:aws:kms:us-east-1:123456789012:alias/x']\n",
+                "handler.kms_key_arns[0]",
+                6,
+                "KMS key ARN",
+            ),
+            (
+                "backend:\n",
+                "backend:\n  lane: {fast: {shards: 0}}\n",
+                "backend.lane.fast.shards",
+                3,
+                "at least 1 shard",
+            ),
+            (
+                "backend:\n",
+                "backend:\n  lane: {fast: {shards: lots}}\n",
+                "backend.lane.fast.shards",
+                3,
+                "or `on-demand`",
+            ),
+            (
+                "backend:\n",
+                "backend:\n  lane: {slow: {retention_hours: 12}}\n",
+                "backend.lane.slow.retention_hours",
+                3,
+                "24 to 8760",
+            ),
+            (
+                "backend:\n",
+                "backend:\n  on_delete: keep\n",
+                "backend.on_delete",
+                3,
+                "`retain`",
+            ),
+            (
+                "stack_name: s\n",
+                "stack_name: s\nfunctions: {log_retention_days: 31}\n",
+                "functions.log_retention_days",
+                2,
+                "one of 1, 3, 5",
+            ),
+            (
+                "stack_name: s\n",
+                "stack_name: s\nfunctions: {architecture: x86-64}\n",
+                "functions.architecture",
+                2,
+                "did you mean `x86_64`?",
+            ),
+            (
+                "stack_name: s\n",
+                "stack_name: s\nalarms: {topic_arn: oncall}\n",
+                "alarms.topic_arn",
+                2,
+                "is not an ARN",
+            ),
+            (
+                "backend:\n",
+                "backend:\n  failure_queue_arn: 'arn:aws:sqs:us-east-1:123456789012:q.fifo'\n",
+                "backend.failure_queue_arn",
+                3,
+                "standard SQS queue",
+            ),
+            (
+                "stack_name: s\n",
+                "stack_name: s\nalarms: {iterator_age: {fast: 10}}\n",
+                "alarms.iterator_age.fast",
+                2,
+                "at least 60",
+            ),
+        ];
+        let long_description = format!("stack_name: s\ndescription: {}\n", "x".repeat(1025));
+        let cases = cases
+            .into_iter()
+            .map(|(from, to, path, line, message)| (from, to.to_string(), path, line, message));
+        let cases = cases.chain([(
+            "stack_name: s\n",
+            long_description,
+            "description",
+            2,
+            "at most 1024",
+        )]);
+        for (from, to, path, line, message) in cases {
+            let text = BASE.replacen(from, &to, 1);
+            let report = match load(&text) {
+                Ok(_) => panic!("{path}: loaded"),
+                Err(report) => report,
+            };
+            let error = report
+                .errors()
+                .find(|d| d.path.to_string() == path)
+                .unwrap_or_else(|| panic!("{path}: not in\n{report}"));
+            assert_eq!(error.at.map(|at| at.line), Some(line), "{path}:\n{report}");
+            assert!(error.message.contains(message), "{path}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn stack_key_warnings() {
+        let text = BASE.replacen(
+            "backend:\n",
+            "backend:\n  kinesis_stream_fast_arn: arn:aws:kinesis:us-east-1:123456789012:stream/f\n  lane: {fast: {shards: 2}, slow: {retention_hours: 24}}\n",
+            1,
+        ) + "alarms: {iterator_age: {slow: 86400}}\n";
+        let loaded = load(&text).unwrap_or_else(|r| panic!("warnings must not fail: {r}"));
+        let warnings: Vec<String> = loaded
+            .warnings
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "backend.lane.fast.shards: ignored: the fast lane uses the existing stream"
+            ),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].starts_with(
+                "alarms.iterator_age.slow: the alarm would fire only after events expire"
+            ),
+            "{warnings:?}"
+        );
     }
 }

@@ -24,6 +24,13 @@ pub async fn dispatch<I: Invoker>(
     events: &[ObjectEvent],
     delay: Duration,
 ) -> anyhow::Result<Dispatched> {
+    let dispatched = send(invoker, events).await?;
+    pause(delay).await;
+    Ok(dispatched)
+}
+
+/// The first half of [`dispatch`]: every event handed to Main.
+pub async fn send<I: Invoker>(invoker: &I, events: &[ObjectEvent]) -> anyhow::Result<Dispatched> {
     let payloads = payloads(events, MAX_ASYNC_PAYLOAD_BYTES)?;
     for payload in &payloads {
         invoker.invoke(payload.clone()).await?;
@@ -35,13 +42,16 @@ pub async fn dispatch<I: Invoker>(
     tracing::info!(
         events = dispatched.events,
         invocations = dispatched.invocations,
-        delay_s = delay.as_secs_f64(),
         "batch dispatched"
     );
+    Ok(dispatched)
+}
+
+/// The second half of [`dispatch`]: the lane's throttle.
+pub async fn pause(delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    Ok(dispatched)
 }
 
 /// JSON arrays of events, each at most `limit` bytes; an event too large

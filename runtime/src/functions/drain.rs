@@ -8,7 +8,7 @@ use crate::event::Lane;
 use crate::lanes::LaneWriter;
 
 /// What a drain did (or, dry, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Drained {
     pub items: usize,
     pub events: usize,

@@ -1,0 +1,199 @@
+//! `slips backfill`: objects already in a bucket pushed into the lanes as if
+//! S3 had just notified them (history, re-processing). Routed like live
+//! events unless a lane is forced; resumable: a checkpoint remembers the last
+//! key pushed, and a rerun starts after it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use chrono::{DateTime, Utc};
+use slips::event::{Lane, ObjectEvent};
+use slips::lanes::LaneWriter;
+
+use crate::stack::Deployed;
+
+#[derive(Debug, clap::Args)]
+pub struct BackfillArgs {
+    /// The config file (its stack_name names the deployed stack).
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    config: PathBuf,
+    /// What to push: `s3://bucket/prefix`.
+    #[arg(value_name = "S3_URL")]
+    from: String,
+    /// Put every object on this lane instead of routing it.
+    #[arg(long, value_parser = ["fast", "slow"])]
+    lane: Option<String>,
+    /// Only objects modified at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Count what would be pushed; push nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Where progress is remembered between runs.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+}
+
+/// What a checkpoint holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Checkpoint {
+    /// The last key whose event the lane accepted.
+    after: String,
+    pushed: u64,
+}
+
+#[derive(Default)]
+struct Counts {
+    listed: u64,
+    fast: u64,
+    slow: u64,
+    dropped: u64,
+}
+
+pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
+    let Some((bucket, prefix)) = args
+        .from
+        .strip_prefix("s3://")
+        .map(|rest| rest.split_once('/').unwrap_or((rest, "")))
+    else {
+        bail!("`{}`: expected s3://BUCKET/PREFIX", args.from);
+    };
+    if bucket.is_empty() {
+        bail!("`{}`: no bucket", args.from);
+    }
+    let forced = args
+        .lane
+        .as_deref()
+        .map(|l| if l == "slow" { Lane::Slow } else { Lane::Fast });
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)))
+        .transpose()
+        .with_context(|| "--since: expected an RFC 3339 time such as 2026-11-22T08:00:00Z")?;
+    let config = slips::config::load(&args.config)?.config;
+    let checkpoint_path = args.checkpoint.clone().unwrap_or_else(|| {
+        let name: String = format!("{bucket}-{prefix}")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        PathBuf::from(".slips").join(format!("backfill-{name}.json"))
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let deployed = Deployed::resolve(&config.stack_name).await?;
+        let lanes = deployed.lanes()?;
+        let s3 = slips::aws::s3_client(&deployed.sdk);
+        let resume: Option<Checkpoint> = match std::fs::read(&checkpoint_path) {
+            Ok(bytes) if !args.dry_run => Some(
+                serde_json::from_slice(&bytes).with_context(|| format!("{} is not a checkpoint", checkpoint_path.display()))?,
+            ),
+            _ => None,
+        };
+        if let Some(resume) = &resume {
+            eprintln!("resuming after s3://{bucket}/{} ({} pushed before)", resume.after, resume.pushed);
+        }
+        let mut counts = Counts::default();
+        let mut pushed_before = resume.as_ref().map_or(0, |c| c.pushed);
+        let mut token = None;
+        loop {
+            let page = s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_start_after(resume.as_ref().map(|c| c.after.clone()))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(e)))
+                .with_context(|| format!("listing {}", args.from))?;
+            let mut by_lane: [(Lane, Vec<ObjectEvent>); 2] = [(Lane::Fast, Vec::new()), (Lane::Slow, Vec::new())];
+            let mut last_key = None;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                last_key = Some(key.to_string());
+                let modified = object
+                    .last_modified()
+                    .and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos()));
+                if since.is_some_and(|since| modified.is_some_and(|m| m < since)) {
+                    continue;
+                }
+                counts.listed += 1;
+                let Some(lane) = forced.or_else(|| config.route(bucket, key).lane()) else {
+                    counts.dropped += 1;
+                    continue;
+                };
+                by_lane[lane as usize].1.push(ObjectEvent {
+                    aws_region: deployed.sdk.region().map(|r| r.to_string()).unwrap_or_default(),
+                    event_time: modified.map(|m| m.to_rfc3339()).unwrap_or_default(),
+                    event_name: "ObjectCreated:Backfill".into(),
+                    bucket_name: bucket.to_string(),
+                    bucket_arn: format!("arn:aws:s3:::{bucket}"),
+                    object_key: key.to_string(),
+                    object_size: object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    object_etag: object.e_tag().unwrap_or_default().trim_matches('"').to_string(),
+                    dest_stream: lanes.stream(lane).to_string(),
+                    lane: Some(lane),
+                    sequencer: None,
+                    version_id: None,
+                });
+            }
+            for (lane, events) in &by_lane {
+                if !args.dry_run && !events.is_empty() {
+                    lanes.put(*lane, events).await?;
+                }
+                match lane {
+                    Lane::Fast => counts.fast += events.len() as u64,
+                    Lane::Slow => counts.slow += events.len() as u64,
+                }
+            }
+            if !args.dry_run && let Some(after) = last_key {
+                // Saved only after the lanes accepted the whole page.
+                pushed_before += by_lane.iter().map(|(_, e)| e.len() as u64).sum::<u64>();
+                if let Some(dir) = checkpoint_path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let checkpoint = Checkpoint { after, pushed: pushed_before };
+                std::fs::write(&checkpoint_path, serde_json::to_vec(&checkpoint)?)
+                    .with_context(|| format!("writing {}", checkpoint_path.display()))?;
+            }
+            eprintln!(
+                "{} object(s) listed: fast {}, slow {}, dropped by routing {}",
+                counts.listed, counts.fast, counts.slow, counts.dropped
+            );
+            match page.next_continuation_token() {
+                Some(next) => token = Some(next.to_string()),
+                None => break,
+            }
+        }
+        let verb = if args.dry_run { "would push" } else { "pushed" };
+        println!(
+            "{verb} {} object event(s) from {}: {} to the fast lane, {} to the slow lane ({} dropped by routing)",
+            counts.fast + counts.slow,
+            args.from,
+            counts.fast,
+            counts.slow,
+            counts.dropped
+        );
+        if !args.dry_run {
+            // Finished: the next backfill of the same prefix starts from the beginning.
+            let _ = std::fs::remove_file(&checkpoint_path);
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

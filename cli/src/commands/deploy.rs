@@ -1,0 +1,243 @@
+//! `slips deploy`: builds and checks the handler, uploads the code zip under
+//! a content-hash key, and creates or updates the stack through a change set,
+//! following its events until it ends. `--dry-run` shows the template and
+//! the changes and changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use slips::config::{Config, Sam};
+use slips_templates::names::parameter;
+use slips_templates::{Format, Template};
+
+use crate::artifacts::{self, Uploaded};
+use crate::aws_error;
+use crate::change_set::{self, Kind, Prepared, Request, TemplateSource};
+use crate::code_zip::CodeZip;
+use crate::commands::package::{self, BinaryArgs, megabytes};
+use crate::lambda_binary;
+use crate::stack_events::{Progress, Watch};
+
+/// Options of `slips deploy`.
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The config file.
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    config: PathBuf,
+    /// Print the template and the change set's changes, then delete the
+    /// change set: nothing is uploaded but a large template, nothing changes.
+    #[arg(long)]
+    dry_run: bool,
+    /// Deploy this zip made by `slips package` instead of building the handler.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["debug", "binary"])]
+    package: Option<PathBuf>,
+    #[command(flatten)]
+    binary: BinaryArgs,
+}
+
+pub fn run(args: DeployArgs) -> anyhow::Result<ExitCode> {
+    slips::telemetry::init(false, "warn");
+    let Some(loaded) = package::load(&args.config)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let config = loaded.config;
+    // Everything that can be told without AWS or a build, first.
+    let sam = code_location(&config, &args.config)?;
+    let template = slips_templates::render(&config)
+        .with_context(|| format!("rendering the template of {}", args.config.display()))?;
+    let zip = match &args.package {
+        Some(file) => read_package(file, &config)?,
+        None => package::package(&config, &args.binary)?,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(deploy(&config, sam, &template, &zip, args.dry_run))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sam.code_bucket` and `sam.code_prefix`, which deploy cannot do without.
+fn code_location<'a>(config: &'a Config, file: &Path) -> anyhow::Result<&'a Sam> {
+    match &config.sam {
+        Some(sam) if !sam.code_bucket.trim().is_empty() => Ok(sam),
+        _ => bail!(
+            "{}: sam.code_bucket is not set: `slips deploy` uploads the code zip to an S3 bucket \
+             you can write to. Add it to the config:\n\nsam:\n  code_bucket: my-artifacts-bucket\n  \
+             code_prefix: functions",
+            file.display()
+        ),
+    }
+}
+
+/// A zip from `slips package`: its binary checked again, its config the one deployed.
+fn read_package(file: &Path, config: &Config) -> anyhow::Result<CodeZip> {
+    let what = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {what}"))?;
+    let zip = CodeZip::from_bytes(bytes);
+    let contents = zip.contents(&what)?;
+    lambda_binary::check(
+        &contents.bootstrap,
+        &format!("bootstrap in {what}"),
+        config.functions.architecture,
+    )?;
+    let mut packaged: Config = serde_json::from_value(contents.config).with_context(|| {
+        format!("slips.json in {what} is not a config this slips reads: package it again")
+    })?;
+    // The handler's path is where it was built, which may be another machine.
+    packaged.handler.path = config.handler.path.clone();
+    if &packaged != config {
+        let ours = serde_json::to_value(config)?;
+        let theirs = serde_json::to_value(&packaged)?;
+        let mut keys: Vec<&str> = ours
+            .as_object()
+            .into_iter()
+            .chain(theirs.as_object())
+            .flat_map(|o| o.keys().map(String::as_str))
+            .filter(|k| ours.get(k) != theirs.get(k))
+            .collect();
+        keys.dedup();
+        bail!(
+            "{what} was packaged from another config (it differs in {}): the functions would run \
+             with a config the template does not match. Package it again with `slips package`",
+            keys.join(", ")
+        );
+    }
+    Ok(zip)
+}
+
+async fn deploy(
+    config: &Config,
+    sam: &Sam,
+    template: &Template,
+    zip: &CodeZip,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let stack = config.stack_name.as_str();
+    let sdk = slips::aws::sdk_config().await;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .context("no AWS region: set AWS_REGION, or a region in your AWS profile")?;
+    let s3 = slips::aws::s3_client(&sdk);
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
+
+    let key = zip.key(&sam.code_prefix, stack);
+    let url = format!("s3://{}/{key}", sam.code_bucket);
+    if dry_run {
+        eprintln!("code zip {} would go to {url}", megabytes(zip.bytes.len()));
+    } else {
+        match artifacts::upload_if_absent(&s3, &sam.code_bucket, &key, &zip.bytes).await? {
+            Uploaded::New => eprintln!("uploaded {url} ({})", megabytes(zip.bytes.len())),
+            Uploaded::AlreadyThere => eprintln!("{url} is already there"),
+        }
+    }
+
+    let body = serde_json::to_string(template.value())?;
+    let source = if body.len() > artifacts::MAX_TEMPLATE_BODY_BYTES {
+        let url = artifacts::upload_template(
+            &s3,
+            &region,
+            &sam.code_bucket,
+            &sam.code_prefix,
+            stack,
+            &body,
+        )
+        .await?;
+        TemplateSource::Url(url)
+    } else {
+        TemplateSource::Body(body)
+    };
+
+    let before = change_set::existing(&cloudformation, stack).await?;
+    let kind = Kind::for_stack(stack, before.as_ref())?;
+    let request = Request {
+        stack_name: stack.to_string(),
+        kind,
+        template: source,
+        parameters: vec![
+            (parameter::CODE_BUCKET.to_string(), sam.code_bucket.clone()),
+            (parameter::CODE_KEY.to_string(), key.clone()),
+        ],
+        capabilities: change_set::capabilities(template.value()),
+        description: format!("slips deploy of {url}"),
+    };
+    let verb = match kind {
+        Kind::Create => "creating",
+        Kind::Update => "updating",
+    };
+    eprintln!("stack {stack} in {region}: {verb} a change set");
+    let change_set = match change_set::create(&cloudformation, &request).await? {
+        Prepared::NoChanges => {
+            if dry_run {
+                print!("{}", template.to_text(Format::Yaml)?);
+            }
+            println!("stack {stack} is up to date: no changes");
+            return Ok(());
+        }
+        Prepared::Ready(change_set) => change_set,
+    };
+    let changes: String = change_set
+        .changes
+        .iter()
+        .map(|change| format!("  {change}\n"))
+        .collect();
+
+    if dry_run {
+        print!("{}", template.to_text(Format::Yaml)?);
+        println!(
+            "# change set for stack {stack} ({}): {} change(s)\n{changes}",
+            if kind == Kind::Create {
+                "create"
+            } else {
+                "update"
+            },
+            change_set.changes.len()
+        );
+        change_set::delete(&cloudformation, &change_set.id).await?;
+        if before.is_none() {
+            // The change set made an empty stack (REVIEW_IN_PROGRESS): remove it too.
+            cloudformation
+                .delete_stack()
+                .stack_name(&change_set.stack_id)
+                .send()
+                .await
+                .map_err(aws_error::readable)
+                .with_context(|| format!("removing the empty stack {stack} of the dry run"))?;
+        }
+        eprintln!("dry run: the change set was deleted; nothing changed");
+        return Ok(());
+    }
+
+    eprint!("{} change(s):\n{changes}", change_set.changes.len());
+    let watch = Watch::start(&cloudformation, &change_set.stack_id).await?;
+    change_set::execute(&cloudformation, &change_set).await?;
+    let mut progress = Progress::new(verb, stack, Some(change_set.changes.len()));
+    let outcome = watch.until_done(&mut progress).await?;
+    if outcome.succeeded() {
+        println!(
+            "stack {stack} {} in {} s ({})",
+            if kind == Kind::Create {
+                "created"
+            } else {
+                "updated"
+            },
+            progress.elapsed_secs(),
+            outcome.status
+        );
+        return Ok(());
+    }
+    let mut message = format!("deploying stack {stack} failed: it is {}", outcome.status);
+    for failure in outcome.failures() {
+        message.push_str(&format!("\n  {failure}"));
+    }
+    if kind == Kind::Create {
+        message.push_str("\nthe stack could not be created: remove it with `slips destroy` before deploying again");
+    }
+    bail!(message)
+}

@@ -1,0 +1,301 @@
+//! `slips errors`, `slips error ID` and `slips drain`: the error table, read
+//! and replayed. `--local` works on the local pipeline's state directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use slips::error_table::{self, DynamoErrorTable, ErrorItem, ErrorStore, Selection};
+use slips::event::Lane;
+use slips::functions::drain;
+use slips::lanes::KinesisLanes;
+use slips::local::LocalState;
+
+use crate::stack::{self, Deployed};
+
+/// Where the error table is: the deployed stack's (by the config's
+/// `stack_name`), or the local pipeline's with --local.
+#[derive(Debug, clap::Args)]
+pub struct Target {
+    /// The config file (its stack_name names the deployed stack).
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    config: PathBuf,
+    /// The local pipeline's error table (in --state), not the deployed stack's.
+    #[arg(long)]
+    local: bool,
+    /// The local pipeline's state directory.
+    #[arg(long, value_name = "DIR", default_value = ".slips")]
+    state: PathBuf,
+}
+
+/// The error table and lanes a command works on.
+enum Backend {
+    Local(LocalState),
+    Aws(DynamoErrorTable, KinesisLanes),
+}
+
+impl Target {
+    async fn backend(&self) -> anyhow::Result<Backend> {
+        if self.local {
+            if !self.state.join(slips::local::DATABASE).is_file() {
+                bail!(
+                    "{} holds no local pipeline state: run `slips run --local` first, or give --state DIR",
+                    self.state.display()
+                );
+            }
+            return Ok(Backend::Local(LocalState::open(&self.state)?));
+        }
+        let deployed = self.deployed().await?;
+        Ok(Backend::Aws(deployed.error_table()?, deployed.lanes()?))
+    }
+
+    async fn deployed(&self) -> anyhow::Result<Deployed> {
+        let config = slips::config::load(&self.config)?.config;
+        Deployed::resolve(&config.stack_name).await
+    }
+
+    fn scope(&self) -> &'static str {
+        if self.local { " --local" } else { "" }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ErrorsArgs {
+    #[command(flatten)]
+    target: Target,
+    /// `table`: one line per failed invocation; `json`: the items.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    output: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ErrorArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The request id of the failed invocation (from `slips errors`).
+    request_id: String,
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    output: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DrainArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Only this request id (repeatable).
+    #[arg(long = "id", value_name = "ID")]
+    ids: Vec<String>,
+    /// Only items with an object in this bucket.
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Only items with an object key starting with this prefix.
+    #[arg(long)]
+    prefix: Option<String>,
+    /// Only items from this lane.
+    #[arg(long, value_parser = ["fast", "slow"])]
+    lane: Option<String>,
+    /// Only items that last failed at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Show what would be drained; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Run the drain in the deployed Drain function instead of here.
+    #[arg(long)]
+    remote: bool,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
+    let mut items = runtime()?.block_on(async {
+        match args.target.backend().await? {
+            Backend::Local(state) => error_table::select(&state, &Selection::default()).await,
+            Backend::Aws(table, _) => error_table::select(&table, &Selection::default()).await,
+        }
+    })?;
+    items.sort_by_key(|item| item.last_failure);
+    if args.output == "json" {
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if items.is_empty() {
+        println!("no failed invocations");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<24}  {:<36}  {:<4}  {:>5}  {:<40}  error",
+        "last failure", "request id", "lane", "count", "first object"
+    );
+    for item in &items {
+        let first = item.events.first();
+        let object = first.map_or(String::new(), |e| e.url());
+        let more = if item.events.len() > 1 {
+            format!(" (+{})", item.events.len() - 1)
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<24}  {:<36}  {:<4}  {:>5}  {:<40}  {}",
+            item.last_failure
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            item.request_id,
+            item.lane.map_or("-", Lane::name),
+            item.count,
+            format!("{object}{more}"),
+            one_line(&item.error_message)
+        );
+    }
+    println!(
+        "{} failed invocation(s); `slips error{scope} ID` shows one, `slips drain{scope}` replays them",
+        items.len(),
+        scope = args.target.scope()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn error(args: ErrorArgs) -> anyhow::Result<ExitCode> {
+    let item = runtime()?.block_on(async {
+        match args.target.backend().await? {
+            Backend::Local(state) => state.get(&args.request_id).await,
+            Backend::Aws(table, _) => table.get(&args.request_id).await,
+        }
+    })?;
+    let Some(item) = item else {
+        bail!("no failed invocation with request id {}", args.request_id);
+    };
+    if args.output == "json" {
+        println!("{}", serde_json::to_string_pretty(&item)?);
+    } else {
+        print!("{}", describe(&item));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(item: &ErrorItem) -> String {
+    let mut out = format!(
+        "request id     {}\nlane           {}\nfailures       {} (first {}, last {})\nerror          {} {}\nobjects\n",
+        item.request_id,
+        item.lane.map_or("-", Lane::name),
+        item.count,
+        item.first_failure.to_rfc3339(),
+        item.last_failure.to_rfc3339(),
+        item.error_code,
+        item.error_message
+    );
+    for event in &item.events {
+        out.push_str(&format!(
+            "  {}  ({} bytes)\n",
+            event.url(),
+            event.object_size
+        ));
+    }
+    out
+}
+
+pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
+    let selection = Selection {
+        ids: args.ids,
+        bucket: args.bucket,
+        prefix: args.prefix,
+        lane: args
+            .lane
+            .as_deref()
+            .map(|l| if l == "slow" { Lane::Slow } else { Lane::Fast }),
+        since: args.since.as_deref().map(parse_time).transpose()?,
+    };
+    let verb = if args.dry_run {
+        "would drain"
+    } else {
+        "drained"
+    };
+    let progress = |item: &ErrorItem, so_far: &drain::Drained| {
+        eprintln!(
+            "{verb} {} ({} object(s)); {} item(s) so far",
+            item.request_id,
+            item.events.len(),
+            so_far.items
+        );
+    };
+    let drained = runtime()?.block_on(async {
+        if args.remote {
+            if args.target.local {
+                bail!("--remote invokes the deployed Drain function; it does not go with --local");
+            }
+            return remote_drain(&args.target.deployed().await?, selection, args.dry_run).await;
+        }
+        match args.target.backend().await? {
+            Backend::Local(state) => {
+                drain::drain(&state, &state, &selection, args.dry_run, progress).await
+            }
+            Backend::Aws(table, lanes) => {
+                drain::drain(&table, &lanes, &selection, args.dry_run, progress).await
+            }
+        }
+    })?;
+    println!(
+        "{verb} {} item(s): {} object event(s), {} to the fast lane, {} to the slow lane",
+        drained.items, drained.events, drained.fast, drained.slow
+    );
+    if !args.dry_run && drained.items > 0 && args.target.local {
+        println!("they run with the next `slips run --local`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Drain by the deployed Drain function, waiting for its answer.
+async fn remote_drain(
+    deployed: &Deployed,
+    selection: Selection,
+    dry_run: bool,
+) -> anyhow::Result<drain::Drained> {
+    let function = deployed.output(stack::output::DRAIN_FUNCTION)?;
+    let request = serde_json::to_vec(&slips::DrainRequest { selection, dry_run })?;
+    let answer = aws_sdk_lambda::Client::new(&deployed.sdk)
+        .invoke()
+        .function_name(function)
+        .payload(aws_sdk_lambda::primitives::Blob::new(request))
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)))
+        .with_context(|| format!("invoking {function}"))?;
+    let payload = answer
+        .payload()
+        .map(|p| p.as_ref().to_vec())
+        .unwrap_or_default();
+    if let Some(error) = answer.function_error() {
+        bail!(
+            "{function} failed ({error}): {}",
+            String::from_utf8_lossy(&payload)
+        );
+    }
+    serde_json::from_slice(&payload)
+        .with_context(|| format!("{function} answered {}", String::from_utf8_lossy(&payload)))
+}
+
+fn parse_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(text)
+        .with_context(|| {
+            format!("--since {text}: expected an RFC 3339 time such as 2026-11-22T08:00:00Z")
+        })?
+        .with_timezone(&Utc))
+}
+
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() > 120 {
+        format!("{}…", line.chars().take(119).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}

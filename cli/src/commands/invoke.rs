@@ -1,0 +1,81 @@
+//! `slips invoke`: one function of the handler binary, run here with the
+//! environment the deployed stack gives it, against the deployed resources.
+//! For debugging (and tests): the same code path as in Lambda.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, anyhow};
+
+use crate::build;
+use crate::stack::Deployed;
+
+#[derive(Debug, clap::Args)]
+pub struct InvokeArgs {
+    /// The config file (its stack_name names the deployed stack).
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    config: PathBuf,
+    /// event-pusher, fast-dispatcher, slow-dispatcher, main, reporter or drain.
+    #[arg(value_parser = slips::lambda::FUNCTIONS)]
+    function: String,
+    /// The invocation's payload (JSON).
+    #[arg(long, value_name = "FILE")]
+    event: PathBuf,
+    /// Build the handler in debug mode.
+    #[arg(long)]
+    debug: bool,
+}
+
+/// The stack output naming each function.
+fn output_of(function: &str) -> &'static str {
+    match function {
+        "event-pusher" => "EventPusherFunction",
+        "fast-dispatcher" => "FastDispatcherFunction",
+        "slow-dispatcher" => "SlowDispatcherFunction",
+        "main" => "MainFunction",
+        "reporter" => "ReporterFunction",
+        _ => "DrainFunction",
+    }
+}
+
+pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
+    let loaded = slips::config::load(&args.config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let environment = runtime.block_on(async {
+        let deployed = Deployed::resolve(&loaded.config.stack_name).await?;
+        let name = deployed.output(output_of(&args.function))?.to_string();
+        let configuration = aws_sdk_lambda::Client::new(&deployed.sdk)
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+            .map_err(|e| anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)))
+            .with_context(|| format!("reading the configuration of {name}"))?;
+        Ok::<_, anyhow::Error>(
+            configuration
+                .environment()
+                .and_then(|e| e.variables())
+                .cloned()
+                .unwrap_or_default(),
+        )
+    })?;
+    let binary = build::handler_binary(&loaded.config.handler.path, !args.debug)?;
+    let mut handler = Command::new(&binary);
+    handler
+        .arg("invoke")
+        .arg("--function")
+        .arg(&args.function)
+        .arg("--event")
+        .arg(&args.event)
+        .arg("--config")
+        .arg(&args.config)
+        .envs(&environment);
+    build::run_handler(handler)
+}

@@ -1,0 +1,108 @@
+//! `slips package`: the build-and-zip step of `slips deploy` alone, for
+//! pipelines that build once and deploy later (`slips deploy --package FILE`).
+//! Builds the handler, checks it will start on Lambda, zips it with the config.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use slips::config::{self, Config, LoadError, Loaded};
+
+use crate::build;
+use crate::code_zip::CodeZip;
+use crate::lambda_binary;
+
+/// How the handler binary is obtained (shared by `package` and `deploy`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BinaryArgs {
+    /// Build the handler in debug mode instead of release: much faster to
+    /// build, slower to run. For trials and tests, not for production.
+    #[arg(long)]
+    pub debug: bool,
+    /// Use this already built handler binary instead of building
+    /// handler.path, e.g. one cross-built with `cargo lambda build --release
+    /// --arm64` (target/lambda/NAME/bootstrap) or for musl.
+    #[arg(long, value_name = "FILE", conflicts_with = "debug")]
+    pub binary: Option<PathBuf>,
+}
+
+/// Options of `slips package`.
+#[derive(Debug, clap::Args)]
+pub struct PackageArgs {
+    /// The config file.
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    pub config: PathBuf,
+    /// Where to write the zip [default: STACK_NAME.zip].
+    #[arg(short, long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub binary: BinaryArgs,
+}
+
+pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
+    slips::telemetry::init(false, "warn");
+    let Some(loaded) = load(&args.config)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let zip = package(&loaded.config, &args.binary)?;
+    let output = args
+        .output
+        .unwrap_or_else(|| PathBuf::from(format!("{}.zip", loaded.config.stack_name)));
+    std::fs::write(&output, &zip.bytes).with_context(|| format!("writing {}", output.display()))?;
+    eprintln!(
+        "wrote {} ({}, sha256 {}); deploy it with `slips deploy -c {} --package {}`",
+        output.display(),
+        megabytes(zip.bytes.len()),
+        zip.sha256,
+        args.config.display(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the config; prints its problems and answers `None` when it has errors.
+pub fn load(file: &Path) -> anyhow::Result<Option<Loaded>> {
+    match config::load(file) {
+        Ok(loaded) => {
+            eprint!("{}", loaded.warnings.render());
+            Ok(Some(loaded))
+        }
+        Err(LoadError::Invalid(report)) => {
+            eprintln!("{report}");
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Builds (or takes) the handler binary, checks it fits Lambda and the
+/// configured architecture, and zips it with the config.
+pub fn package(config: &Config, args: &BinaryArgs) -> anyhow::Result<CodeZip> {
+    let binary = match &args.binary {
+        Some(path) => path.clone(),
+        None => {
+            let mode = if args.debug { "debug" } else { "release" };
+            eprintln!(
+                "building the handler at {} ({mode})",
+                config.handler.path.display()
+            );
+            build::handler_binary(&config.handler.path, !args.debug)?
+        }
+    };
+    let data = std::fs::read(&binary)
+        .with_context(|| format!("reading the handler binary {}", binary.display()))?;
+    let what = binary.display().to_string();
+    let info = lambda_binary::check(&data, &what, config.functions.architecture)?;
+    tracing::debug!(binary = what, ?info, "the handler binary fits Lambda");
+    CodeZip::build(&data, config).with_context(|| format!("zipping {what}"))
+}
+
+/// `12.3 MB`.
+pub fn megabytes(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}

@@ -1,0 +1,336 @@
+//! `slips run --local` end to end: faults (a truncated object, a failing
+//! handler, a deleted object, a crash mid-run), and the invariant that every
+//! object event ends processed or in the error table, with `jsonl-sink` as
+//! the oracle of what the handler received.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+fn slips(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slips"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run slips")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A work directory: config.yml, buckets/, state in .slips.
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn new(handler: &str, args: &str, fast_batch: u32) -> Work {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = format!(
+            "stack_name: local-run
+backend:
+  sns_topics: [{{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}}]
+  lane:
+    fast: {{delay: 0, batch_size: {fast_batch}}}
+    slow: {{delay: 1, batch_size: 3}}
+handler:
+  path: {handler}
+  args: {args}
+routing:
+  - {{prefix: slow/, dest: slow}}
+  - {{prefix: skip/, dest: drop}}
+bucket_mapping:
+  logs:
+    - {{prefix: '', format: [s3-lines, json]}}
+",
+            handler = repo_root().join("handlers").join(handler).display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).expect("config");
+        std::fs::create_dir_all(dir.path().join("buckets/logs")).expect("buckets");
+        Work { dir }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// An object of `lines` JSON lines naming itself, gzip-compressed.
+    fn object(&self, key: &str, lines: usize) {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for line in 0..lines {
+            writeln!(gz, "{{\"object\":\"{key}\",\"line\":{line}}}").expect("write");
+        }
+        self.write(key, &gz.finish().expect("gzip"));
+    }
+
+    fn write(&self, key: &str, bytes: &[u8]) {
+        let path = self.path(&format!("buckets/logs/{key}"));
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+        std::fs::write(path, bytes).expect("object");
+    }
+
+    fn slips(&self, args: &[&str]) -> Output {
+        slips(self.dir.path(), args)
+    }
+
+    /// `slips run --local --output json`: the summary line.
+    fn run(&self) -> serde_json::Value {
+        let out = self.slips(&[
+            "run",
+            "--local",
+            "--buckets",
+            "buckets",
+            "--output",
+            "json",
+            "--debug",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        serde_json::from_str(stdout.lines().last().unwrap_or_default())
+            .expect("a JSON summary as the last line")
+    }
+
+    /// Distinct (object, line) pairs the sink received (a line torn by a
+    /// killed writer is no record).
+    fn sink(&self) -> BTreeSet<(String, u64)> {
+        let text = std::fs::read_to_string(self.path("sink.jsonl")).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|value| {
+                let record = &value["record"];
+                (
+                    record["object"].as_str().unwrap_or_default().to_string(),
+                    record["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    fn error_items(&self) -> Vec<serde_json::Value> {
+        let out = self.slips(&["errors", "--local", "--output", "json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("errors JSON")
+    }
+}
+
+fn expected(objects: &[(&str, usize)]) -> BTreeSet<(String, u64)> {
+    objects
+        .iter()
+        .flat_map(|(key, lines)| (0..*lines as u64).map(move |line| (key.to_string(), line)))
+        .collect()
+}
+
+#[test]
+fn faults_end_in_the_error_table_and_drain_recovers_everything() {
+    let work = Work::new("jsonl-sink", "{path: sink.jsonl}", 1);
+    let mut good = Vec::new();
+    for i in 0..8 {
+        let key = if i % 3 == 0 {
+            format!("slow/obj-{i}.json.gz")
+        } else {
+            format!("fast/obj-{i}.json.gz")
+        };
+        work.object(&key, 5 + i);
+        good.push((key, 5 + i));
+    }
+    work.object("skip/ignored.json.gz", 3);
+    // A truncated gzip: Main cannot read it to its end.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for line in 0..2000 {
+        writeln!(
+            gz,
+            "{{\"object\":\"fast/truncated.json.gz\",\"line\":{line}}}"
+        )
+        .expect("write");
+    }
+    let whole = gz.finish().expect("gzip");
+    work.write("fast/truncated.json.gz", &whole[..whole.len() / 2]);
+
+    let summary = work.run();
+    assert_eq!(summary["objects"], 10, "{summary}");
+    assert_eq!(summary["dropped"], 1, "{summary}");
+    assert_eq!(summary["processed"], 8, "{summary}");
+    assert_eq!(summary["failed"], 1, "{summary}");
+    let good_ref: Vec<(&str, usize)> = good.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    let received = work.sink();
+    assert!(
+        expected(&good_ref).is_subset(&received),
+        "every record of every processed object reached the handler"
+    );
+    let items = work.error_items();
+    assert_eq!(items.len(), 1);
+    assert!(
+        items[0]["error_message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("fast/truncated.json.gz: reading the gzip data failed")
+    );
+
+    // The object is deleted before a replay reads it: it fails again, nothing is lost.
+    std::fs::remove_file(work.path("buckets/logs/fast/truncated.json.gz")).expect("delete");
+    let out = work.slips(&["drain", "--local"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = work.run();
+    assert_eq!(
+        (summary["objects"].as_u64(), summary["failed"].as_u64()),
+        (Some(0), Some(1)),
+        "{summary}"
+    );
+    let items = work.error_items();
+    assert_eq!(items.len(), 1);
+    assert!(
+        items[0]["error_message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cannot open"),
+        "{}",
+        items[0]
+    );
+
+    // The cause removed (the object restored whole), drained: everything is processed.
+    work.object("fast/truncated.json.gz", 2000);
+    let out = work.slips(&["drain", "--local", "--bucket", "logs"]);
+    assert!(
+        text(&out.stdout).contains("drained 1 item(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let summary = work.run();
+    // The restored file is also a new version: emitted once more.
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert!(summary["processed"].as_u64() >= Some(1), "{summary}");
+    assert!(work.error_items().is_empty());
+    let mut all = good_ref.clone();
+    all.push(("fast/truncated.json.gz", 2000));
+    assert_eq!(work.sink(), expected(&all));
+
+    let again = work.run();
+    assert_eq!(
+        (again["objects"].as_u64(), again["processed"].as_u64()),
+        (Some(0), Some(0)),
+        "a second run emits only new files"
+    );
+}
+
+#[test]
+fn a_failing_handler_retries_then_records_and_a_fix_plus_drain_processes_it() {
+    let work = Work::new("log-counter", "{fail_on: POISON}", 1);
+    work.object("fast/a.json.gz", 4);
+    work.write("fast/poison.json", b"{\"ok\":1}\n{\"msg\":\"POISON\"}\n");
+    let summary = work.run();
+    assert_eq!(
+        (summary["processed"].as_u64(), summary["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary}"
+    );
+    let items = work.error_items();
+    assert_eq!(items[0]["count"], 1);
+    assert!(
+        items[0]["error_message"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(
+                "fast/poison.json:2: the handler failed: record contains `POISON` (fail_on)"
+            )
+    );
+
+    // The fix: the handler no longer fails on it.
+    let config = std::fs::read_to_string(work.path("config.yml")).expect("config");
+    std::fs::write(
+        work.path("config.yml"),
+        config.replace("{fail_on: POISON}", "{}"),
+    )
+    .expect("config");
+    let id = items[0]["request_id"].as_str().expect("id").to_string();
+    let out = work.slips(&["drain", "--local", "--id", &id, "--dry-run"]);
+    assert!(
+        text(&out.stdout).contains("would drain 1 item(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(work.error_items().len(), 1, "a dry run changes nothing");
+    work.slips(&["drain", "--local", "--id", &id]);
+    let summary = work.run();
+    assert_eq!(
+        (
+            summary["processed"].as_u64(),
+            summary["records"].as_u64(),
+            summary["failed"].as_u64()
+        ),
+        (Some(1), Some(2), Some(0)),
+        "{summary}"
+    );
+    assert!(work.error_items().is_empty());
+}
+
+#[test]
+fn killed_mid_run_the_next_run_resumes_and_loses_nothing() {
+    let work = Work::new("jsonl-sink", "{path: sink.jsonl}", 2);
+    let mut objects = Vec::new();
+    for i in 0..120 {
+        let key = format!("fast/obj-{i:03}.json.gz");
+        work.object(&key, 50);
+        objects.push((key, 50));
+    }
+    // Build first, so the kill lands while objects are being processed.
+    assert!(
+        work.slips(&[
+            "local",
+            "--object",
+            "buckets/logs/fast/obj-000.json.gz",
+            "--format",
+            "s3-lines",
+            "--debug"
+        ])
+        .status
+        .success()
+    );
+    std::fs::remove_file(work.path("sink.jsonl")).ok();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slips"))
+        .args([
+            "run",
+            "--local",
+            "--buckets",
+            "buckets",
+            "--output",
+            "json",
+            "--debug",
+        ])
+        .current_dir(work.dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the pipeline");
+    let started = Instant::now();
+    while work.sink().len() < 500 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reaped");
+    let before = work.sink().len();
+    assert!(
+        before < 120 * 50,
+        "killed before the end ({before} records)"
+    );
+
+    let summary = work.run();
+    assert_eq!(summary["failed"], 0, "{summary}");
+    let all: Vec<(&str, usize)> = objects.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    assert_eq!(
+        work.sink(),
+        expected(&all),
+        "every record of every object, at least once"
+    );
+    assert!(work.error_items().is_empty());
+}

@@ -1,0 +1,227 @@
+//! The six functions as Lambda runs them: which one, from `SLIPS_FUNCTION`;
+//! its adapters, from the environment the stack sets; the config, from the
+//! `slips.json` in the code zip. `slips invoke` runs the same code once.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use aws_lambda_events::event::kinesis::KinesisEvent;
+use aws_lambda_events::event::sns::SnsEvent;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error_table::{DynamoErrorTable, Selection};
+use crate::event::{self, Lane, ObjectEvent};
+use crate::functions::{dispatcher, drain, event_pusher, main, reporter};
+use crate::handler::Handler;
+use crate::invoker::LambdaInvoker;
+use crate::lanes::{self, KinesisLanes};
+use crate::object::S3Store;
+
+/// The environment variable naming the function a Lambda runs.
+pub const FUNCTION_ENV: &str = "SLIPS_FUNCTION";
+/// The environment variable with the path of the config (JSON) in Lambda;
+/// by default `slips.json` in the code's directory.
+pub const CONFIG_ENV: &str = "SLIPS_CONFIG";
+
+/// Environment variables the stack sets, by function (see the template).
+pub mod env {
+    pub const FAST_STREAM: &str = "SLIPS_FAST_STREAM";
+    pub const SLOW_STREAM: &str = "SLIPS_SLOW_STREAM";
+    pub const MAIN_FUNCTION: &str = "SLIPS_MAIN_FUNCTION";
+    /// Seconds a Dispatcher waits after each batch; read at every invocation
+    /// so `slips limit` takes effect without a deploy.
+    pub const DELAY: &str = "SLIPS_DELAY";
+    pub const LANE: &str = "SLIPS_LANE";
+    pub const ERROR_TABLE: &str = "SLIPS_ERROR_TABLE";
+}
+
+/// The names `SLIPS_FUNCTION` takes.
+pub const FUNCTIONS: [&str; 6] = [
+    "event-pusher",
+    "fast-dispatcher",
+    "slow-dispatcher",
+    "main",
+    "reporter",
+    "drain",
+];
+
+fn required(name: &str) -> anyhow::Result<String> {
+    std::env::var(name)
+        .with_context(|| format!("{name} is not set (the stack sets it for this function)"))
+}
+
+/// What the Drain function is asked to do.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct DrainRequest {
+    #[serde(default, flatten)]
+    pub selection: Selection,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One function with its adapters.
+pub enum Function {
+    EventPusher(KinesisLanes),
+    Dispatcher { invoker: LambdaInvoker, lane: Lane },
+    Main(S3Store),
+    Reporter(DynamoErrorTable),
+    Drain(DynamoErrorTable, KinesisLanes),
+}
+
+impl Function {
+    /// The function `name`, with adapters built from the environment.
+    pub fn from_env(name: &str, sdk: &aws_config::SdkConfig) -> anyhow::Result<Function> {
+        let lanes = || -> anyhow::Result<KinesisLanes> {
+            Ok(KinesisLanes::new(
+                aws_sdk_kinesis::Client::new(sdk),
+                required(env::FAST_STREAM)?,
+                required(env::SLOW_STREAM)?,
+            ))
+        };
+        let error_table = || -> anyhow::Result<DynamoErrorTable> {
+            Ok(DynamoErrorTable::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                required(env::ERROR_TABLE)?,
+            ))
+        };
+        Ok(match name {
+            "event-pusher" => Function::EventPusher(lanes()?),
+            "fast-dispatcher" | "slow-dispatcher" => Function::Dispatcher {
+                invoker: LambdaInvoker::new(
+                    aws_sdk_lambda::Client::new(sdk),
+                    required(env::MAIN_FUNCTION)?,
+                ),
+                lane: match required(env::LANE)?.as_str() {
+                    "fast" => Lane::Fast,
+                    "slow" => Lane::Slow,
+                    other => bail!("{}={other}: expected fast or slow", env::LANE),
+                },
+            },
+            "main" => Function::Main(S3Store::new(crate::aws::s3_client(sdk))),
+            "reporter" => Function::Reporter(error_table()?),
+            "drain" => Function::Drain(error_table()?, lanes()?),
+            other => bail!(
+                "{FUNCTION_ENV}={other}: not a slips function ({})",
+                FUNCTIONS.join(", ")
+            ),
+        })
+    }
+
+    /// Handles one invocation's payload.
+    pub async fn call<H: Handler>(&self, config: &Config, payload: Value) -> anyhow::Result<Value> {
+        Ok(match self {
+            Function::EventPusher(lanes) => {
+                let events = event::from_value(payload)?;
+                let pushed = event_pusher::push(config, lanes, events, |lane| {
+                    lanes.stream(lane).to_string()
+                })
+                .await?;
+                serde_json::to_value(pushed)?
+            }
+            Function::Dispatcher { invoker, lane } => {
+                let batch: KinesisEvent =
+                    serde_json::from_value(payload).context("not a Kinesis event")?;
+                let delay: f64 = required(env::DELAY)?
+                    .parse()
+                    .with_context(|| format!("{} is not a number of seconds", env::DELAY))?;
+                let mut events = kinesis_events(&batch);
+                // Events written by the original carry no lane: they are on this one.
+                events
+                    .iter_mut()
+                    .for_each(|e| _ = e.lane.get_or_insert(*lane));
+                let dispatched =
+                    dispatcher::dispatch(invoker, &events, Duration::from_secs_f64(delay.max(0.0)))
+                        .await?;
+                serde_json::to_value(dispatched)?
+            }
+            Function::Main(store) => {
+                let events = event::from_value(payload)?;
+                let invocation = main::process::<H, _>(config, store, &events).await?;
+                tracing::info!(
+                    objects = invocation.summary.objects,
+                    records = invocation.summary.records,
+                    skipped = invocation.summary.skipped,
+                    "invocation done"
+                );
+                serde_json::to_value(invocation.output)?
+            }
+            Function::Reporter(table) => {
+                let event: SnsEvent =
+                    serde_json::from_value(payload).context("not an SNS event")?;
+                let messages: Vec<_> = event.records.into_iter().map(|r| r.sns).collect();
+                serde_json::to_value(reporter::report(table, &messages).await?)?
+            }
+            Function::Drain(table, lanes) => {
+                let request: DrainRequest =
+                    serde_json::from_value(payload).context("not a drain request")?;
+                let drained =
+                    drain::drain(table, lanes, &request.selection, request.dry_run, |_, _| {})
+                        .await?;
+                serde_json::to_value(drained)?
+            }
+        })
+    }
+}
+
+/// The config as the code zip carries it (`SLIPS_CONFIG` overrides where).
+pub fn config_from_env() -> anyhow::Result<Config> {
+    let path = match std::env::var_os(CONFIG_ENV) {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(std::env::var_os("LAMBDA_TASK_ROOT").unwrap_or_default())
+            .join("slips.json"),
+    };
+    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not a slips config", path.display()))
+}
+
+/// Serves the function `SLIPS_FUNCTION` names until Lambda stops the sandbox.
+pub async fn serve<H: Handler>() -> anyhow::Result<()> {
+    let name = required(FUNCTION_ENV)?;
+    let config = config_from_env()?;
+    let sdk = crate::aws::sdk_config().await;
+    let function = Function::from_env(&name, &sdk)?;
+    let (config, function) = (&config, &function);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |request: lambda_runtime::LambdaEvent<Value>| {
+            let request_id = request.context.request_id.clone();
+            async move {
+                match function.call::<H>(config, request.payload).await {
+                    Ok(response) => Ok(response),
+                    Err(error) => {
+                        tracing::error!(
+                            request_id,
+                            error = format!("{error:#}"),
+                            "invocation failed"
+                        );
+                        Err(lambda_runtime::Error::from(format!("{error:#}")))
+                    }
+                }
+            }
+        },
+    ))
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The object events of a Kinesis batch; a record that is not one is logged
+/// and passed over (it carries no object that could be lost).
+fn kinesis_events(batch: &KinesisEvent) -> Vec<ObjectEvent> {
+    batch
+        .records
+        .iter()
+        .filter_map(|record| match lanes::decode(&record.kinesis.data) {
+            Ok(event) => Some(event),
+            Err(error) => {
+                tracing::error!(
+                    sequence_number = record.kinesis.sequence_number,
+                    error = error.to_string(),
+                    "a lane record that is not an object event"
+                );
+                None
+            }
+        })
+        .collect()
+}

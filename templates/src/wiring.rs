@@ -1,0 +1,116 @@
+//! How events reach the functions: each notification topic → EventPusher,
+//! each lane's stream → its Dispatcher, the DLQ topic → Reporter. Every
+//! invoke permission names its source, so no other topic can invoke a function.
+
+use serde_json::json;
+use slips::config::{Arn, Config};
+use slips::event::Lane;
+
+use crate::RenderError;
+use crate::backend::{Backend, sends_failures};
+use crate::cfn::{Resource, Resources, get_att, id_part, reference};
+use crate::names::{Function, id};
+
+/// Retries of a batch a Dispatcher failed, before the event source mapping
+/// gives up on it and sends its description to the failure queue. A
+/// Dispatcher fails only when it cannot invoke Main; retrying longer would
+/// hold up the whole shard behind one batch.
+pub const DISPATCH_RETRIES: u32 = 5;
+
+/// Adds the subscriptions, permissions and event source mappings.
+pub fn build(
+    config: &Config,
+    backend: &Backend,
+    resources: &mut Resources,
+) -> Result<(), RenderError> {
+    let mut used: Vec<String> = Vec::new();
+    for (i, topic) in config.backend.sns_topics.iter().enumerate() {
+        let mut suffix = id_part(&topic.name);
+        while suffix.is_empty() || used.contains(&suffix) {
+            suffix = format!("{suffix}{i}");
+        }
+        used.push(suffix.clone());
+        let region = Arn::parse(&topic.arn)
+            .map_err(|message| RenderError::Config {
+                field: format!("backend.sns_topics[{i}].arn"),
+                message,
+            })?
+            .region
+            .to_string();
+        subscribe(
+            resources,
+            Function::EventPusher,
+            &format!("EventPusherPermission{suffix}"),
+            &format!("EventPusherSubscription{suffix}"),
+            json!(topic.arn),
+            Some(region),
+        );
+    }
+    subscribe(
+        resources,
+        Function::Reporter,
+        id::REPORTER_PERMISSION,
+        id::REPORTER_SUBSCRIPTION,
+        backend.dlq.arn.clone(),
+        None,
+    );
+
+    for lane in Lane::ALL {
+        let settings = config.backend.lane.of(lane);
+        let dispatcher = Function::dispatcher(lane);
+        let mut properties = json!({
+            "FunctionName": reference(dispatcher.logical_id()),
+            "EventSourceArn": backend.stream(lane).arn,
+            "BatchSize": settings.batch_size,
+            "StartingPosition": "TRIM_HORIZON",
+            "MaximumRetryAttempts": DISPATCH_RETRIES,
+            "BisectBatchOnFunctionError": true,
+        });
+        if sends_failures(config, dispatcher) {
+            properties["DestinationConfig"] =
+                json!({"OnFailure": {"Destination": backend.failure_queue.arn}});
+        }
+        resources.add(
+            id::event_source(lane),
+            Resource::new("AWS::Lambda::EventSourceMapping", properties),
+        );
+    }
+    Ok(())
+}
+
+/// A topic's permission to invoke `function` and its subscription of it.
+/// `region` is the topic's, for a topic outside the stack's region.
+fn subscribe(
+    resources: &mut Resources,
+    function: Function,
+    permission_id: &str,
+    subscription_id: &str,
+    topic_arn: serde_json::Value,
+    region: Option<String>,
+) {
+    let function_arn = get_att(function.logical_id(), "Arn");
+    resources.add(
+        permission_id,
+        Resource::new(
+            "AWS::Lambda::Permission",
+            json!({
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": function_arn,
+                "Principal": "sns.amazonaws.com",
+                "SourceArn": topic_arn,
+            }),
+        ),
+    );
+    let mut properties = json!({
+        "Protocol": "lambda",
+        "TopicArn": topic_arn,
+        "Endpoint": function_arn,
+    });
+    if let Some(region) = region {
+        properties["Region"] = region.into();
+    }
+    resources.add(
+        subscription_id,
+        Resource::new("AWS::SNS::Subscription", properties).depends_on(permission_id),
+    );
+}
