@@ -16,5 +16,8 @@ where
             return anyhow::anyhow!("{code}: {}", meta.message().unwrap_or("no message"));
         }
     }
-    anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(error))
+    anyhow::anyhow!(
+        "{}",
+        aws_sdk_cloudformation::error::DisplayErrorContext(error)
+    )
 }

@@ -243,6 +243,30 @@ mod tests {
         assert!(fits(&musl, "h", Architecture::X86_64).is_ok());
     }
 
+    /// A real binary whose symbol version table asks for glibc 2.99: this
+    /// test binary with its `GLIBC_2.2.5` (the x86_64 baseline every glibc
+    /// program needs) renamed in place.
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+    fn reads_and_refuses_a_binary_needing_a_newer_glibc() {
+        let mut data = std::fs::read(std::env::current_exe().expect("exe")).expect("read");
+        let (from, to) = (b"GLIBC_2.2.5\0", b"GLIBC_2.99\0\0");
+        let at = data
+            .windows(from.len())
+            .position(|w| w == from)
+            .expect("GLIBC_2.2.5 in the test binary");
+        data[at..at + to.len()].copy_from_slice(to);
+        let info = inspect(&data, "patched").expect("inspect");
+        assert_eq!(
+            info.newest_glibc,
+            GlibcVersion::from_symbol_version("GLIBC_2.99")
+        );
+        let error = check(&data, "patched", Architecture::X86_64)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("patched needs glibc 2.99"), "{error}");
+    }
+
     #[test]
     fn refuses_another_cpu() {
         let info = BinaryInfo {

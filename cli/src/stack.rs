@@ -1,5 +1,8 @@
 //! The deployed stack: its physical names, read from the stack's outputs
-//! (so the CLI follows whatever the stack created or reused).
+//! (so the CLI follows whatever the stack created or reused). A name missing
+//! from the outputs is taken from the stack's resource that the output would
+//! reference: a stack deployed by an older slips, or an emulator such as
+//! moto, which computes no outputs for stacks made through change sets.
 
 use std::collections::HashMap;
 
@@ -25,6 +28,35 @@ pub struct Deployed {
     pub stack: String,
     pub sdk: aws_config::SdkConfig,
     outputs: HashMap<String, String>,
+    /// Physical ids by logical id; read only when an output is missing.
+    resources: HashMap<String, String>,
+}
+
+/// The logical id of the resource whose physical id (its `Ref`) is the value
+/// of the output `key`, for the outputs whose value is such a `Ref`.
+fn resource_of_output(key: &str) -> Option<&'static str> {
+    use slips_templates::names::{Function, id, output};
+    Function::ALL
+        .into_iter()
+        .find(|f| f.output() == key)
+        .map(Function::logical_id)
+        .or_else(|| {
+            Lane::ALL.into_iter().find_map(|lane| {
+                if key == output::stream_name(lane) {
+                    Some(id::stream(lane))
+                } else if key == output::event_source_mapping(lane) {
+                    Some(id::event_source(lane))
+                } else {
+                    None
+                }
+            })
+        })
+        .or(match key {
+            output::ERROR_TABLE_NAME => Some(id::ERROR_TABLE),
+            output::DLQ_TOPIC_ARN => Some(id::DLQ_TOPIC),
+            output::DASHBOARD_NAME => Some(id::DASHBOARD),
+            _ => None,
+        })
 }
 
 impl Deployed {
@@ -45,25 +77,64 @@ impl Deployed {
             .stacks()
             .first()
             .with_context(|| format!("stack {name} not found"))?;
-        let outputs = stack
+        let outputs: HashMap<String, String> = stack
             .outputs()
             .iter()
             .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
             .collect();
+        let names = slips_templates::names::Function::ALL.map(|f| f.output());
+        let complete = names
+            .iter()
+            .chain(&[
+                output::FAST_STREAM,
+                output::SLOW_STREAM,
+                output::ERROR_TABLE,
+            ])
+            .chain(&[output::FAST_MAPPING, output::SLOW_MAPPING])
+            .all(|key| outputs.contains_key(*key));
+        let mut resources = HashMap::new();
+        if !complete {
+            let mut pages = cloudformation
+                .list_stack_resources()
+                .stack_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page
+                    .map_err(|e| {
+                        anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(e))
+                    })
+                    .with_context(|| format!("listing the resources of stack {name}"))?;
+                resources.extend(page.stack_resource_summaries().iter().filter_map(|r| {
+                    Some((
+                        r.logical_resource_id()?.to_string(),
+                        r.physical_resource_id()
+                            .filter(|p| !p.is_empty())?
+                            .to_string(),
+                    ))
+                }));
+            }
+        }
         Ok(Deployed {
             stack: name.to_string(),
             sdk,
             outputs,
+            resources,
         })
     }
 
     pub fn output(&self, key: &str) -> anyhow::Result<&str> {
-        self.outputs.get(key).map(String::as_str).with_context(|| {
-            format!(
-                "stack {} has no output {key} (deployed by an older slips? deploy again)",
-                self.stack
-            )
-        })
+        let from_resource = || self.resources.get(resource_of_output(key)?);
+        self.outputs
+            .get(key)
+            .or_else(from_resource)
+            .map(String::as_str)
+            .with_context(|| {
+                format!(
+                    "stack {} has no output {key} (deployed by an older slips? deploy again)",
+                    self.stack
+                )
+            })
     }
 
     pub fn error_table(&self) -> anyhow::Result<DynamoErrorTable> {

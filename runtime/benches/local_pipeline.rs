@@ -185,7 +185,9 @@ fn latency(
             loop {
                 let probes_done = {
                     let done = DONE.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-                    done.iter().filter(|(k, _)| k.starts_with("fast/probe-")).count()
+                    done.iter()
+                        .filter(|(k, _)| k.starts_with("fast/probe-"))
+                        .count()
                 };
                 if probes_done >= probes || Instant::now() > deadline {
                     break;

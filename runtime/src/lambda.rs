@@ -3,7 +3,7 @@
 //! `slips.json` in the code zip. `slips invoke` runs the same code once.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
 use aws_lambda_events::event::kinesis::KinesisEvent;
@@ -109,8 +109,14 @@ impl Function {
         })
     }
 
-    /// Handles one invocation's payload.
-    pub async fn call<H: Handler>(&self, config: &Config, payload: Value) -> anyhow::Result<Value> {
+    /// Handles one invocation's payload; `deadline` is when Lambda ends the
+    /// invocation (a Dispatcher's pause stops short of it).
+    pub async fn call<H: Handler>(
+        &self,
+        config: &Config,
+        payload: Value,
+        deadline: Option<SystemTime>,
+    ) -> anyhow::Result<Value> {
         Ok(match self {
             Function::EventPusher(lanes) => {
                 let events = event::from_value(payload)?;
@@ -118,6 +124,20 @@ impl Function {
                     lanes.stream(lane).to_string()
                 })
                 .await?;
+                for (lane, objects) in [("fast", pushed.fast), ("slow", pushed.slow)] {
+                    metrics(
+                        config,
+                        "event-pusher",
+                        Some(lane),
+                        vec![("Objects", objects as f64)],
+                    );
+                }
+                metrics(
+                    config,
+                    "event-pusher",
+                    None,
+                    vec![("Dropped", pushed.dropped as f64)],
+                );
                 serde_json::to_value(pushed)?
             }
             Function::Dispatcher { invoker, lane } => {
@@ -131,14 +151,32 @@ impl Function {
                 events
                     .iter_mut()
                     .for_each(|e| _ = e.lane.get_or_insert(*lane));
-                let dispatched =
-                    dispatcher::dispatch(invoker, &events, Duration::from_secs_f64(delay.max(0.0)))
-                        .await?;
+                let dispatched = dispatcher::send(invoker, &events).await?;
+                let delay = Duration::from_secs_f64(delay.max(0.0));
+                dispatcher::pause(pause_within(delay, deadline)).await;
                 serde_json::to_value(dispatched)?
             }
             Function::Main(store) => {
                 let events = event::from_value(payload)?;
-                let invocation = main::process::<H, _>(config, store, &events).await?;
+                let lane = events.first().and_then(|e| e.lane).map(Lane::name);
+                let bytes: u64 = events.iter().map(|e| e.object_size).sum();
+                let result = main::process::<H, _>(config, store, &events).await;
+                let (records, failures) = match &result {
+                    Ok(invocation) => (invocation.summary.records, 0),
+                    Err(_) => (0, events.len()),
+                };
+                metrics(
+                    config,
+                    "main",
+                    lane,
+                    vec![
+                        ("Objects", events.len() as f64),
+                        ("Bytes", bytes as f64),
+                        ("Records", records as f64),
+                        ("FailedObjects", failures as f64),
+                    ],
+                );
+                let invocation = result?;
                 tracing::info!(
                     objects = invocation.summary.objects,
                     records = invocation.summary.records,
@@ -165,6 +203,41 @@ impl Function {
     }
 }
 
+/// Emits metrics of an invocation (embedded metric format).
+fn metrics(config: &Config, function: &str, lane: Option<&str>, values: Vec<(&'static str, f64)>) {
+    crate::telemetry::Metrics {
+        stack: &config.stack_name,
+        function,
+        lane,
+        values,
+    }
+    .emit();
+}
+
+/// Time kept free before Lambda's deadline, for the response to go out.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
+/// The lane's delay, cut short so the invocation ends before its deadline
+/// (a delay of 900 s in a function whose timeout is 900 s would time out,
+/// and Kinesis would retry the batch already handed to Main).
+fn pause_within(delay: Duration, deadline: Option<SystemTime>) -> Duration {
+    let Some(deadline) = deadline else {
+        return delay;
+    };
+    let left = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(DEADLINE_MARGIN);
+    if left < delay {
+        tracing::warn!(
+            delay_s = delay.as_secs_f64(),
+            left_s = left.as_secs_f64(),
+            "the lane's delay is cut short by the function's timeout"
+        );
+    }
+    delay.min(left)
+}
+
 /// The config as the code zip carries it (`SLIPS_CONFIG` overrides where).
 pub fn config_from_env() -> anyhow::Result<Config> {
     let path = match std::env::var_os(CONFIG_ENV) {
@@ -187,8 +260,12 @@ pub async fn serve<H: Handler>() -> anyhow::Result<()> {
     lambda_runtime::run(lambda_runtime::service_fn(
         move |request: lambda_runtime::LambdaEvent<Value>| {
             let request_id = request.context.request_id.clone();
+            let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(request.context.deadline);
             async move {
-                match function.call::<H>(config, request.payload).await {
+                match function
+                    .call::<H>(config, request.payload, Some(deadline))
+                    .await
+                {
                     Ok(response) => Ok(response),
                     Err(error) => {
                         tracing::error!(
@@ -224,4 +301,21 @@ fn kinesis_events(batch: &KinesisEvent) -> Vec<ObjectEvent> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_ends_before_the_deadline() {
+        let delay = Duration::from_secs(10);
+        assert_eq!(pause_within(delay, None), delay);
+        let far = SystemTime::now() + Duration::from_secs(600);
+        assert_eq!(pause_within(delay, Some(far)), delay);
+        let near = SystemTime::now() + Duration::from_secs(5);
+        assert!(pause_within(delay, Some(near)) <= Duration::from_secs(3));
+        let past = SystemTime::now() - Duration::from_secs(1);
+        assert_eq!(pause_within(delay, Some(past)), Duration::ZERO);
+    }
 }

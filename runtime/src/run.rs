@@ -166,7 +166,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
             )
             .with_context(|| format!("{} is not JSON", event.display()))?;
             let function = lambda::Function::from_env(&function, &aws::sdk_config().await)?;
-            let response = function.call::<H>(&config, payload).await?;
+            let response = function.call::<H>(&config, payload, None).await?;
             println!("{}", serde_json::to_string(&response)?);
             return Ok(());
         }

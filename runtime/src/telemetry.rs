@@ -72,3 +72,97 @@ impl ObjectIgnored<'_> {
         );
     }
 }
+
+/// A CloudWatch metric in embedded metric format: one JSON line on stdout
+/// that CloudWatch Logs turns into metrics, with no API call and no extra
+/// permission. Namespace `slips`; dimensions stack, function and lane.
+pub struct Metrics<'a> {
+    pub stack: &'a str,
+    pub function: &'a str,
+    pub lane: Option<&'a str>,
+    /// Name and value of each metric (all counts).
+    pub values: Vec<(&'static str, f64)>,
+}
+
+/// The CloudWatch namespace of slips' metrics.
+pub const METRICS_NAMESPACE: &str = "slips";
+
+impl Metrics<'_> {
+    /// The EMF document.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut dimensions = vec!["Stack", "Function"];
+        if self.lane.is_some() {
+            dimensions.push("Lane");
+        }
+        let metrics: Vec<_> = self
+            .values
+            .iter()
+            .map(|(name, _)| serde_json::json!({"Name": name, "Unit": "Count"}))
+            .collect();
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let mut document = serde_json::json!({
+            "_aws": {
+                "Timestamp": timestamp,
+                "CloudWatchMetrics": [{"Namespace": METRICS_NAMESPACE, "Dimensions": [dimensions], "Metrics": metrics}]
+            },
+            "Stack": self.stack,
+            "Function": self.function,
+        });
+        if let (Some(lane), Some(object)) = (self.lane, document.as_object_mut()) {
+            object.insert("Lane".into(), lane.into());
+        }
+        if let Some(object) = document.as_object_mut() {
+            for (name, value) in &self.values {
+                object.insert((*name).into(), (*value).into());
+            }
+        }
+        document
+    }
+
+    /// Writes the document as one line on stdout, where Lambda's log agent
+    /// reads it; outside Lambda (where stdout carries results) it is logged.
+    pub fn emit(&self) {
+        if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+            println!("{}", self.to_json());
+        } else {
+            tracing::debug!(metrics = %self.to_json(), "metrics");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_embedded_metric_format() {
+        let metrics = Metrics {
+            stack: "prod-logs",
+            function: "main",
+            lane: Some("fast"),
+            values: vec![("Objects", 2.0), ("Records", 1500.0)],
+        };
+        let document = metrics.to_json();
+        let directive = &document["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "slips");
+        assert_eq!(
+            directive["Dimensions"],
+            serde_json::json!([["Stack", "Function", "Lane"]])
+        );
+        assert_eq!(
+            directive["Metrics"][1],
+            serde_json::json!({"Name": "Records", "Unit": "Count"})
+        );
+        assert_eq!(
+            (document["Lane"].as_str(), document["Records"].as_f64()),
+            (Some("fast"), Some(1500.0))
+        );
+        assert!(
+            document["_aws"]["Timestamp"]
+                .as_u64()
+                .is_some_and(|t| t > 1_700_000_000_000)
+        );
+    }
+}

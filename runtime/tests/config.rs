@@ -470,6 +470,21 @@ fn warnings_for_rules_that_never_apply() {
 }
 
 #[test]
+fn an_existing_main_role_without_a_dlq_topic_is_warned_about() {
+    let text = edit(
+        "  dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:dlq\n",
+        "",
+    );
+    let loaded = load(&text).unwrap_or_else(|report| panic!("a warning only: {report}"));
+    let warning = &loaded.warnings.diagnostics[0];
+    assert_eq!(
+        (warning.path.to_string(), warning.at.map(|at| at.line)),
+        ("handler.role_arn".into(), Some(24))
+    );
+    assert!(warning.message.contains("give backend.dlq_sns_arn too"));
+}
+
+#[test]
 fn empty_values_count_as_absent() {
     let text = edit(
         "  role_arn:\n    event_pusher: arn:aws:iam::123456789012:role/ep\n    dispatcher: arn:aws:iam::123456789012:role/d\n    reporter: arn:aws:iam::123456789012:role/r\n    drain: arn:aws:iam::123456789012:role/dr\n",

@@ -68,24 +68,24 @@ pub mod id {
     }
 }
 
-/// Environment variables the functions read.
+/// Environment variables the functions read (the runtime's names: one source).
 pub mod env {
     use slips::event::Lane;
 
     /// Which function the binary serves: [`Function::name`](super::Function::name).
     pub const FUNCTION: &str = slips::FUNCTION_ENV;
     /// Name of the fast lane's stream (EventPusher, Drain).
-    pub const FAST_STREAM: &str = "SLIPS_FAST_STREAM";
+    pub const FAST_STREAM: &str = slips::env::FAST_STREAM;
     /// Name of the slow lane's stream (EventPusher, Drain).
-    pub const SLOW_STREAM: &str = "SLIPS_SLOW_STREAM";
+    pub const SLOW_STREAM: &str = slips::env::SLOW_STREAM;
     /// Name of Main's function (Dispatchers).
-    pub const MAIN_FUNCTION: &str = "SLIPS_MAIN_FUNCTION";
+    pub const MAIN_FUNCTION: &str = slips::env::MAIN_FUNCTION;
     /// Seconds the Dispatcher waits after each batch, the lane's `delay` (Dispatchers).
-    pub const DELAY: &str = "SLIPS_DELAY";
+    pub const DELAY: &str = slips::env::DELAY;
     /// The Dispatcher's lane: `fast` or `slow` (Dispatchers).
-    pub const LANE: &str = "SLIPS_LANE";
+    pub const LANE: &str = slips::env::LANE;
     /// Name of the error table (Reporter, Drain).
-    pub const ERROR_TABLE: &str = "SLIPS_ERROR_TABLE";
+    pub const ERROR_TABLE: &str = slips::env::ERROR_TABLE;
 
     /// The variable holding the stream name of `lane`.
     pub fn stream(lane: Lane) -> &'static str {

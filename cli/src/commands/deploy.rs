@@ -94,14 +94,13 @@ fn read_package(file: &Path, config: &Config) -> anyhow::Result<CodeZip> {
     if &packaged != config {
         let ours = serde_json::to_value(config)?;
         let theirs = serde_json::to_value(&packaged)?;
-        let mut keys: Vec<&str> = ours
-            .as_object()
-            .into_iter()
-            .chain(theirs.as_object())
-            .flat_map(|o| o.keys().map(String::as_str))
-            .filter(|k| ours.get(k) != theirs.get(k))
-            .collect();
-        keys.dedup();
+        let mut keys: Vec<&str> = Vec::new();
+        let all = ours.as_object().into_iter().chain(theirs.as_object());
+        for key in all.flat_map(|o| o.keys().map(String::as_str)) {
+            if ours.get(key) != theirs.get(key) && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
         bail!(
             "{what} was packaged from another config (it differs in {}): the functions would run \
              with a config the template does not match. Package it again with `slips package`",
@@ -171,7 +170,7 @@ async fn deploy(
         Kind::Create => "creating",
         Kind::Update => "updating",
     };
-    eprintln!("stack {stack} in {region}: {verb} a change set");
+    eprintln!("{verb} stack {stack} in {region}: creating a change set");
     let change_set = match change_set::create(&cloudformation, &request).await? {
         Prepared::NoChanges => {
             if dry_run {

@@ -276,6 +276,16 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
 
 fn check_handler(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
     let handler = &config.handler;
+    if handler.role_arn.is_some() && config.backend.dlq_sns_arn.is_none() {
+        // Lambda refuses a dead-letter target the function's role cannot write to,
+        // and a role made outside the stack cannot name a topic the stack creates.
+        out.push(Diagnostic::warning(
+            at.key("role_arn"),
+            "with an existing role for Main, give backend.dlq_sns_arn too (a topic that role may \
+             publish to): `slips deploy` fails otherwise, since the stack's own DLQ topic is not \
+             in your role's policy",
+        ));
+    }
     let path = &handler.path;
     let problem = if !path.exists() {
         Some("does not exist")
