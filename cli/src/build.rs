@@ -5,9 +5,50 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
+/// How the handler is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Quick to build, slow to run: trials and tests.
+    Debug,
+    /// Optimised for speed: local runs on real data.
+    Release,
+    /// For the Lambda zip: small (opt-level "s", fat LTO, one codegen unit,
+    /// stripped), panics still unwind so a handler panic is an error response.
+    Lambda,
+}
+
+impl Profile {
+    /// `release` for `Release`, `debug` otherwise (the flag most commands take).
+    pub fn optimised(release: bool) -> Self {
+        if release {
+            Profile::Release
+        } else {
+            Profile::Debug
+        }
+    }
+
+    /// Cargo's arguments. The `lambda` profile is defined on the command line
+    /// so any handler package can use it, whatever its Cargo.toml says.
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Profile::Debug => &[],
+            Profile::Release => &["--release"],
+            Profile::Lambda => &[
+                "--profile=lambda",
+                "--config=profile.lambda.inherits=\"release\"",
+                "--config=profile.lambda.opt-level=\"s\"",
+                "--config=profile.lambda.lto=\"fat\"",
+                "--config=profile.lambda.codegen-units=1",
+                "--config=profile.lambda.strip=true",
+                "--config=profile.lambda.panic=\"unwind\"",
+            ],
+        }
+    }
+}
+
 /// Builds the handler package at `package` and returns its binary.
 /// Cargo's diagnostics go to stderr as usual.
-pub fn handler_binary(package: &Path, release: bool) -> anyhow::Result<PathBuf> {
+pub fn handler_binary(package: &Path, profile: Profile) -> anyhow::Result<PathBuf> {
     let manifest = package.join("Cargo.toml");
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo
@@ -17,9 +58,7 @@ pub fn handler_binary(package: &Path, release: bool) -> anyhow::Result<PathBuf> 
         .args(["--bins", "--message-format=json-render-diagnostics"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if release {
-        cargo.arg("--release");
-    }
+    cargo.args(profile.cargo_args());
     let output = cargo
         .output()
         .context("running cargo (is it installed and on PATH?)")?;
@@ -59,6 +98,35 @@ pub fn handler_binary(package: &Path, release: bool) -> anyhow::Result<PathBuf> 
                 .join(", ")
         ),
     }
+}
+
+/// Runs a build command of the user's (`functions.build.command`) in the
+/// handler package, and returns the binary it makes (`functions.build.binary`).
+pub fn custom_binary(package: &Path, command: &[String], binary: &Path) -> anyhow::Result<PathBuf> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("functions.build.command is empty");
+    };
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(package)
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .with_context(|| format!("running functions.build.command `{}`", command.join(" ")))?;
+    if !status.success() {
+        bail!(
+            "functions.build.command `{}` failed ({status})",
+            command.join(" ")
+        );
+    }
+    let binary = package.join(binary);
+    if !binary.is_file() {
+        bail!(
+            "functions.build.command ran, but functions.build.binary {} is not there",
+            binary.display()
+        );
+    }
+    Ok(binary)
 }
 
 /// Runs the built handler binary in place of this process (on Unix: signals

@@ -10,10 +10,10 @@ mod lambda_binary;
 mod stack;
 mod stack_events;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use commands::ConfigArg;
 
 /// Process log files landing in S3 with your own Rust handler: slips deploys a
 /// throttled, replayable pipeline (S3 → SNS → EventPusher → fast/slow Kinesis
@@ -115,19 +115,6 @@ enum Command {
     /// The error table, lane streams and failure queue the stack created are
     /// kept or deleted as backend.on_delete says.
     Destroy(commands::destroy::DestroyArgs),
-}
-
-/// The config file option every command that reads one shares.
-#[derive(Debug, clap::Args)]
-struct ConfigArg {
-    /// The config file.
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
 }
 
 fn main() -> ExitCode {

@@ -1,23 +1,8 @@
 //! The `slips` binary as a user runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn slips(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slips"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run slips")
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{repo_root, slips, text};
 
 #[test]
 fn validate_summarises_the_example() {
@@ -204,4 +189,48 @@ bucket_mapping:
         "{stderr}"
     );
     assert!(!dir.path().join("t.yaml").exists());
+}
+
+#[test]
+fn package_runs_a_configured_build_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A handler package whose "cross-build" copies an existing Linux binary into place.
+    let handler = dir.path().join("handler");
+    std::fs::create_dir(&handler).expect("handler dir");
+    std::fs::write(handler.join("Cargo.toml"), "[package]\nname = \"h\"\n").expect("Cargo.toml");
+    let config = format!(
+        "stack_name: build-test
+backend:
+  sns_topics: [{{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}}]
+handler: {{path: {handler}}}
+functions:
+  build:
+    command: [cp, {binary}, built/bootstrap]
+    binary: built/bootstrap
+bucket_mapping:
+  logs: [{{prefix: '', format: [s3-lines]}}]
+",
+        handler = handler.display(),
+        binary = env!("CARGO_BIN_EXE_slips"),
+    );
+    std::fs::create_dir(handler.join("built")).expect("built dir");
+    std::fs::write(dir.path().join("config.yml"), config).expect("config");
+    let out = slips(dir.path(), &["package", "-o", "code.zip"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("building the handler with `cp "),
+        "{}",
+        text(&out.stderr)
+    );
+    let zip = zip::ZipArchive::new(std::fs::File::open(dir.path().join("code.zip")).expect("zip"))
+        .expect("a zip");
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "bootstrap") && names.iter().any(|n| n == "slips.json"),
+        "{names:?}"
+    );
 }

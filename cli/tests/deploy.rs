@@ -8,13 +8,14 @@
 //! checked on the rendered template instead. The handler is built in debug
 //! mode (`--debug`) to keep the run short.
 
+mod common;
 #[path = "../../runtime/tests/support/mod.rs"]
 mod support;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
+use common::{repo_root, slips, text};
 use slips::event::ObjectEvent;
 
 /// The bucket the fixtures' events name (`tests/fixtures/{dlq,sns}.json`).
@@ -22,13 +23,6 @@ const LOGS_BUCKET: &str = "slips-deploy-test-logs";
 /// The fixtures' two failed invocations: one object on the fast lane, two on the slow one.
 const FAST_FAILURE: &str = "8d1f6a52-0c1e-4a53-9a60-5b2f1d7f0a01";
 const SLOW_FAILURE: &str = "8d1f6a52-0c1e-4a53-9a60-5b2f1d7f0a02";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
-}
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,26 +32,16 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-/// Runs `slips ARGS` in `dir`, with no standard input (as in CI).
-fn slips(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slips"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run slips")
-}
-
 /// Runs `slips ARGS` and returns its stdout, failing the test with its
 /// stderr when it fails.
 fn slips_ok(dir: &Path, args: &[&str]) -> String {
     let out = slips(dir, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stdout = text(&out.stdout);
     assert!(
         out.status.success(),
         "slips {} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
         args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
+        text(&out.stderr)
     );
     stdout
 }
@@ -90,15 +74,6 @@ bucket_mapping:
     std::fs::write(dir.join("config.yml"), config).expect("write config");
 }
 
-async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
-    // In us-east-1 creating a bucket one already owns succeeds, as on AWS.
-    s3.create_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .expect("create bucket");
-}
-
 /// Physical ids of the stack's resources, by logical id.
 async fn resources(
     cloudformation: &aws_sdk_cloudformation::Client,
@@ -124,49 +99,6 @@ async fn resources(
             ))
         })
         .collect()
-}
-
-/// Every object event on the stream, from its start.
-async fn stream_events(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Vec<ObjectEvent> {
-    let shards = kinesis
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .expect("list shards");
-    let mut events = Vec::new();
-    for shard in shards.shards() {
-        let mut iterator = kinesis
-            .get_shard_iterator()
-            .stream_name(stream)
-            .shard_id(shard.shard_id())
-            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .expect("shard iterator")
-            .shard_iterator()
-            .map(str::to_string);
-        // Bounded: the test puts a handful of records.
-        for _ in 0..20 {
-            let Some(current) = iterator.take() else {
-                break;
-            };
-            let page = kinesis
-                .get_records()
-                .shard_iterator(current)
-                .send()
-                .await
-                .expect("get records");
-            if page.records().is_empty() {
-                break;
-            }
-            for record in page.records() {
-                events.push(slips::lanes::decode(record.data().as_ref()).expect("an object event"));
-            }
-            iterator = page.next_shard_iterator().map(str::to_string);
-        }
-    }
-    events
 }
 
 fn keys(events: &[ObjectEvent]) -> Vec<&str> {
@@ -232,7 +164,7 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
     let dir = dir.path();
     let stack = support::unique_name("deploy");
     let code_bucket = support::unique_name("code");
-    create_bucket(&s3, &code_bucket).await;
+    support::create_bucket(&s3, &code_bucket).await;
     write_config(dir, &stack, Some(&code_bucket), 1);
     check_template_for_what_moto_skips(dir);
 
@@ -371,7 +303,7 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
         ),
         "{out}"
     );
-    let slow = stream_events(&kinesis, &slow_stream).await;
+    let slow = support::stream_events(&kinesis, &slow_stream).await;
     assert_eq!(
         keys(&slow),
         [
@@ -381,7 +313,9 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
         "drained events on the slow lane"
     );
     assert!(
-        stream_events(&kinesis, &fast_stream).await.is_empty(),
+        support::stream_events(&kinesis, &fast_stream)
+            .await
+            .is_empty(),
         "nothing on the fast lane"
     );
     let left: serde_json::Value = serde_json::from_str(&slips_ok(
@@ -422,7 +356,7 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
     assert_eq!(mapping_batch_size(&lambda, &fast_mapping).await, Some(7));
 
     // backfill: objects already in the bucket, into the fast lane.
-    create_bucket(&s3, LOGS_BUCKET).await;
+    support::create_bucket(&s3, LOGS_BUCKET).await;
     let prefix = format!("logs/{}/", support::unique_name("backfill"));
     for name in ["a.json", "b.json"] {
         s3.put_object()
@@ -437,12 +371,14 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
     let out = slips_ok(dir, &["backfill", "-c", "config.yml", &from, "--dry-run"]);
     assert!(out.contains("would push 2 object event(s)"), "{out}");
     assert!(
-        stream_events(&kinesis, &fast_stream).await.is_empty(),
+        support::stream_events(&kinesis, &fast_stream)
+            .await
+            .is_empty(),
         "a dry run pushes nothing"
     );
     let out = slips_ok(dir, &["backfill", "-c", "config.yml", &from]);
     assert!(out.contains("pushed 2 object event(s)"), "{out}");
-    let fast = stream_events(&kinesis, &fast_stream).await;
+    let fast = support::stream_events(&kinesis, &fast_stream).await;
     assert_eq!(
         keys(&fast),
         [format!("{prefix}a.json"), format!("{prefix}b.json")]
@@ -465,12 +401,12 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
             "--debug",
         ],
     );
-    let fast = stream_events(&kinesis, &fast_stream).await;
+    let fast = support::stream_events(&kinesis, &fast_stream).await;
     assert_eq!(
         fast.last().map(|e| e.object_key.as_str()),
         Some("logs/pushed/web 1/a+b.json")
     );
-    let slow = stream_events(&kinesis, &slow_stream).await;
+    let slow = support::stream_events(&kinesis, &slow_stream).await;
     assert_eq!(
         slow.last().map(|e| e.object_key.as_str()),
         Some("slow/pushed/flow.log")
@@ -502,7 +438,7 @@ async fn dry_run_shows_template_and_changes_and_leaves_nothing() {
     let dir = dir.path();
     let stack = support::unique_name("dry-run");
     let code_bucket = support::unique_name("code");
-    create_bucket(&s3, &code_bucket).await;
+    support::create_bucket(&s3, &code_bucket).await;
     write_config(dir, &stack, Some(&code_bucket), 1);
 
     // package, then deploy --dry-run of that zip.

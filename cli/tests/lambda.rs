@@ -2,6 +2,7 @@
 //! the environment the rendered template gives that function, talking to a
 //! Runtime API on loopback and to AWS through moto.
 
+mod common;
 mod lambda_runtime;
 #[path = "../../runtime/tests/support/mod.rs"]
 mod support;
@@ -11,7 +12,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use base64::Engine;
-use lambda_runtime::{Function, Outcome, repo_root, template_environment};
+use common::repo_root;
+use lambda_runtime::{Function, Outcome, template_environment};
 use serde_json::{Value, json};
 use slips::error_table::{DynamoErrorTable, ErrorStore};
 use slips_templates::Function as StackFunction;
@@ -41,46 +43,14 @@ impl Stack {
     async fn new() -> Stack {
         let sdk = support::sdk_config().await;
         let bucket = support::unique_name("lambda-logs");
-        slips::aws::s3_client(&sdk)
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .expect("bucket");
+        support::create_bucket(&slips::aws::s3_client(&sdk), &bucket).await;
         let kinesis = aws_sdk_kinesis::Client::new(&sdk);
-        let (fast, slow) = (support::unique_name("fast"), support::unique_name("slow"));
-        for stream in [&fast, &slow] {
-            kinesis
-                .create_stream()
-                .stream_name(stream)
-                .shard_count(1)
-                .send()
-                .await
-                .expect("stream");
-        }
-        let table = support::unique_name("errors");
-        aws_sdk_dynamodb::Client::new(&sdk)
-            .create_table()
-            .table_name(&table)
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("request_id")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .expect("attribute"),
-            )
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("request_id")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .expect("key"),
-            )
-            .send()
-            .await
-            .expect("table");
-        let main = main_function(&sdk).await;
+        let fast = support::create_stream(&kinesis, "fast").await;
+        let slow = support::create_stream(&kinesis, "slow").await;
+        let table = support::create_error_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+        // A Main function in moto for the Dispatchers to invoke.
+        let role = support::create_lambda_role(&sdk).await;
+        let main = support::create_function(&aws_sdk_lambda::Client::new(&sdk), &role).await;
 
         let dir = tempfile::tempdir().expect("temp dir");
         let config = format!(
@@ -142,87 +112,8 @@ bucket_mapping:
     }
 
     async fn stream_events(&self, stream: &str) -> Vec<slips::event::ObjectEvent> {
-        let kinesis = aws_sdk_kinesis::Client::new(&self.sdk);
-        let shards = kinesis
-            .list_shards()
-            .stream_name(stream)
-            .send()
-            .await
-            .expect("shards");
-        let shard = shards.shards()[0].shard_id().to_string();
-        let iterator = kinesis
-            .get_shard_iterator()
-            .stream_name(stream)
-            .shard_id(shard)
-            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .expect("iterator")
-            .shard_iterator
-            .expect("iterator");
-        let records = kinesis
-            .get_records()
-            .shard_iterator(iterator)
-            .send()
-            .await
-            .expect("records");
-        records
-            .records()
-            .iter()
-            .map(|r| slips::lanes::decode(r.data().as_ref()).expect("an object event"))
-            .collect()
+        support::stream_events(&aws_sdk_kinesis::Client::new(&self.sdk), stream).await
     }
-}
-
-/// A Main function in moto for the Dispatchers to invoke.
-async fn main_function(sdk: &aws_config::SdkConfig) -> String {
-    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    let role = aws_sdk_iam::Client::new(sdk)
-        .create_role()
-        .role_name(support::unique_name("main-role"))
-        .assume_role_policy_document(policy.to_string())
-        .send()
-        .await
-        .expect("role")
-        .role
-        .expect("role")
-        .arn;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("bootstrap", zip::write::SimpleFileOptions::default())
-        .expect("zip");
-    let code = zip.finish().expect("zip").into_inner();
-    let name = support::unique_name("main");
-    aws_sdk_lambda::Client::new(sdk)
-        .create_function()
-        .function_name(&name)
-        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role)
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(code.into())
-                .build(),
-        )
-        .send()
-        .await
-        .expect("function");
-    name
-}
-
-fn s3_record(bucket: &str, key: &str) -> Value {
-    json!({
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:30.000Z",
-        "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-        "object": {"key": key, "size": 10}}
-    })
-}
-
-fn sns_event(message: String, attributes: Value) -> Value {
-    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:Logs:1",
-        "Sns": {"Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:Logs", "Subject": "x",
-                "Message": message, "Timestamp": "2026-11-22T08:15:32.000Z", "SignatureVersion": "1", "Signature": "x",
-                "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u", "MessageAttributes": attributes}}]})
 }
 
 #[tokio::test]
@@ -245,8 +136,9 @@ async fn event_pusher_main_and_dispatcher_as_lambda_runs_them() {
     // EventPusher: an SNS-wrapped notification → the fast stream, key decoded.
     let pusher = stack.start(StackFunction::EventPusher);
     let notification =
-        json!({"Records": [s3_record(&stack.bucket, "logs/good+one.json")]}).to_string();
-    match pusher.invoke(sns_event(notification, json!({}))) {
+        json!({"Records": [support::s3_record(&stack.bucket, "logs/good+one.json", 10)]})
+            .to_string();
+    match pusher.invoke(support::sns_event("Logs", &notification, json!({}))) {
         Outcome::Response(pushed) => {
             assert_eq!(pushed, json!({"fast": 1, "slow": 0, "dropped": 0}))
         }
@@ -339,8 +231,9 @@ async fn reporter_and_drain_as_lambda_runs_them() {
         "ErrorCode": {"Type": "String", "Value": "200"},
         "ErrorMessage": {"Type": "String", "Value": "the handler failed"}
     });
-    match reporter.invoke(sns_event(
-        serde_json::to_string(&[&event]).expect("events"),
+    match reporter.invoke(support::sns_event(
+        "Logs",
+        &serde_json::to_string(&[&event]).expect("events"),
         attributes,
     )) {
         Outcome::Response(count) => assert_eq!(count, json!(1)),

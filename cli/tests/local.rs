@@ -1,31 +1,13 @@
 //! `slips local` and `slips init` as a user runs them: building the handler
 //! package with cargo and running it on objects in S3 (moto) or on disk.
 
+mod common;
 #[path = "../../runtime/tests/support/mod.rs"]
 mod support;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn slips(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slips"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run slips")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{repo_root, slips, text};
 
 /// A config in a temp dir whose handler is one of the repo's handlers.
 fn config_dir(handler: &str, bucket: &str, args: &str) -> tempfile::TempDir {
@@ -57,12 +39,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 async fn bucket_with(objects: &[(&str, Vec<u8>)]) -> String {
     let client = slips::aws::s3_client(&support::sdk_config().await);
     let bucket = support::unique_name("local");
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("create bucket");
+    support::create_bucket(&client, &bucket).await;
     for (key, body) in objects {
         client
             .put_object()
@@ -90,19 +67,10 @@ async fn local_runs_the_handler_on_an_sns_wrapped_notification() {
     .await;
     let dir = config_dir("log-counter", &bucket, "{}");
     let s3_message = serde_json::json!({"Records": [
-        {"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:30.000Z",
-         "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-         "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": "arn:aws:s3:::x"},
-         "object": {"key": "logs/app+one/x%2By.json.gz", "size": 40}}},
-        {"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:31.000Z",
-         "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-         "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": "arn:aws:s3:::x"},
-         "object": {"key": "trails/t.json", "size": 300}}}
+        support::s3_record(&bucket, "logs/app+one/x%2By.json.gz", 40),
+        support::s3_record(&bucket, "trails/t.json", 300),
     ]});
-    let sns = serde_json::json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:t:1",
-        "Sns": {"Type": "Notification", "MessageId": "1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Subject": "Amazon S3 Notification",
-                "Message": s3_message.to_string(), "Timestamp": "2026-11-22T08:15:32.000Z", "SignatureVersion": "1", "Signature": "x",
-                "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u", "MessageAttributes": {}}}]});
+    let sns = support::sns_event("t", &s3_message.to_string(), serde_json::json!({}));
     std::fs::write(dir.path().join("events.json"), sns.to_string()).expect("events");
 
     let out = slips(dir.path(), &["local", "-d", "events.json", "--debug"]);

@@ -3,30 +3,15 @@
 //! object event ends processed or in the error table, with `jsonl-sink` as
 //! the oracle of what the handler received.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn slips(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slips"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run slips")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{repo_root, slips, text};
 
 /// A work directory: config.yml, buckets/, state in .slips.
 struct Work {

@@ -22,7 +22,7 @@ pub mod telemetry;
 pub use anyhow::{self, Context, bail, ensure};
 pub use handler::{Error, Handler, Meta, Record, Result, Source};
 pub use lambda::{CONFIG_ENV, DrainRequest, FUNCTION_ENV, env};
-pub use run::run;
+pub use run::{ObjectArgs, PipelineArgs, run};
 
 /// The README's Rust examples compile (`cargo test --doc`), so README and API agree.
 #[doc = include_str!("../../README.md")]

@@ -66,38 +66,113 @@ struct LocalArgs {
     command: LocalCommand,
 }
 
+/// The `-c/--config FILE` option.
+#[derive(Debug, Clone, clap::Args)]
+struct ConfigFile {
+    /// The slips config.
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    config: PathBuf,
+}
+
+/// What the handler runs on, locally: `slips local`'s options, which it
+/// passes on to the handler binary as they are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ObjectArgs {
+    /// A JSON file of object events (the original's format), an S3 event
+    /// notification, or an SNS notification wrapping one.
+    #[arg(
+        short = 'd',
+        long = "events",
+        value_name = "EVENTS.json",
+        conflicts_with = "object"
+    )]
+    pub events: Option<PathBuf>,
+    /// One object instead: `s3://bucket/key`, or a local file (with --format).
+    #[arg(long, value_name = "OBJECT", required_unless_present = "events")]
+    pub object: Option<String>,
+    /// The format chain, comma separated (e.g. `s3-lines,json`); by default
+    /// the config's bucket_mapping decides.
+    #[arg(long, value_name = "CHAIN")]
+    pub format: Option<String>,
+    /// Read the events' objects from DIR/BUCKET/KEY instead of S3.
+    #[arg(long, value_name = "DIR", conflicts_with = "object")]
+    pub buckets: Option<PathBuf>,
+}
+
+impl ObjectArgs {
+    /// These options as command-line arguments again.
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = Vec::new();
+        let mut push = |flag: &str, value: Option<std::ffi::OsString>| {
+            if let Some(value) = value {
+                args.push(flag.into());
+                args.push(value);
+            }
+        };
+        push("--events", self.events.clone().map(Into::into));
+        push("--object", self.object.clone().map(Into::into));
+        push("--format", self.format.clone().map(Into::into));
+        push("--buckets", self.buckets.clone().map(Into::into));
+        args
+    }
+}
+
+/// How the local pipeline runs: `slips run --local`'s options, which it
+/// passes on to the handler binary as they are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PipelineArgs {
+    /// Each subdirectory is a bucket; each file in it an object.
+    #[arg(long, value_name = "DIR", default_value = "buckets")]
+    pub buckets: PathBuf,
+    /// Where lanes, DLQ, error table and the emitted files are kept.
+    #[arg(long, value_name = "DIR", default_value = ".slips")]
+    pub state: PathBuf,
+    /// Keep running and pick up new files as they appear (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
+    /// Emit every file again, as if none had been seen.
+    #[arg(long)]
+    pub reprocess: bool,
+    /// `text`: a live progress line and a summary; `json`: one JSON object
+    /// (objects, processed, failed, dropped, records) as the last line of stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
+}
+
+impl PipelineArgs {
+    /// These options as command-line arguments again.
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "--buckets".into(),
+            self.buckets.clone().into(),
+            "--state".into(),
+            self.state.clone().into(),
+            "--output".into(),
+            self.output.clone().into(),
+        ];
+        if self.watch {
+            args.push("--watch".into());
+        }
+        if self.reprocess {
+            args.push("--reprocess".into());
+        }
+        args
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum LocalCommand {
     /// Run the handler on object events or one object; print its result as JSON.
     Local {
-        /// The slips config.
-        #[arg(
-            short,
-            long = "config",
-            value_name = "FILE",
-            default_value = "config.yml"
-        )]
-        config: PathBuf,
-        /// A JSON file of object events, an S3 event notification, or an SNS
-        /// notification wrapping one.
-        #[arg(
-            short = 'd',
-            long = "events",
-            value_name = "FILE",
-            conflicts_with = "object"
-        )]
-        events: Option<PathBuf>,
-        /// One object: `s3://bucket/key`, or a local file path.
-        #[arg(long, value_name = "OBJECT", required_unless_present = "events")]
-        object: Option<String>,
-        /// The format chain, comma separated (e.g. `s3-lines,json`); by
-        /// default the config's bucket_mapping decides.
-        #[arg(long, value_name = "CHAIN")]
-        format: Option<String>,
-        /// Read objects from this directory (one subdirectory per bucket)
-        /// instead of S3.
-        #[arg(long, value_name = "DIR", conflicts_with = "object")]
-        buckets: Option<PathBuf>,
+        #[command(flatten)]
+        config: ConfigFile,
+        #[command(flatten)]
+        what: ObjectArgs,
     },
     /// Run one function once, as Lambda would, with the environment given
     /// (what `slips invoke` runs, with the deployed stack's environment).
@@ -108,59 +183,33 @@ enum LocalCommand {
         /// The invocation's payload (JSON).
         #[arg(long, value_name = "FILE")]
         event: PathBuf,
-        /// The slips config.
-        #[arg(
-            short,
-            long = "config",
-            value_name = "FILE",
-            default_value = "config.yml"
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigFile,
     },
     /// Run the whole pipeline on local buckets (what `slips run --local` runs).
     Pipeline {
-        /// The slips config.
-        #[arg(
-            short,
-            long = "config",
-            value_name = "FILE",
-            default_value = "config.yml"
-        )]
-        config: PathBuf,
-        /// Each subdirectory is a bucket; each file in it an object.
-        #[arg(long, value_name = "DIR", default_value = "buckets")]
-        buckets: PathBuf,
-        /// Where lanes, DLQ, error table and the emitted files are kept.
-        #[arg(long, value_name = "DIR", default_value = ".slips")]
-        state: PathBuf,
-        /// Keep running and pick up new files as they appear (Ctrl-C stops).
-        #[arg(long)]
-        watch: bool,
-        /// Emit every file again, as if none had been seen.
-        #[arg(long)]
-        reprocess: bool,
-        /// `text`: a live progress line and a summary; `json`: one JSON
-        /// object as the last line of stdout.
-        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
-        output: String,
+        #[command(flatten)]
+        config: ConfigFile,
+        #[command(flatten)]
+        options: PipelineArgs,
     },
 }
 
 async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
     let (config, events, object, format, buckets) = match args.command {
-        LocalCommand::Local {
-            config,
-            events,
-            object,
-            format,
-            buckets,
-        } => (config, events, object, format, buckets),
+        LocalCommand::Local { config, what } => (
+            config.config,
+            what.events,
+            what.object,
+            what.format,
+            what.buckets,
+        ),
         LocalCommand::Invoke {
             function,
             event,
             config,
         } => {
-            let config = crate::config::load(&config)?.config;
+            let config = crate::config::load(&config.config)?.config;
             let payload: serde_json::Value = serde_json::from_slice(
                 &std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?,
             )
@@ -170,21 +219,14 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&response)?);
             return Ok(());
         }
-        LocalCommand::Pipeline {
-            config,
-            buckets,
-            state,
-            watch,
-            reprocess,
-            output,
-        } => {
-            let config = crate::config::load(&config)?.config;
-            let json = output == "json";
+        LocalCommand::Pipeline { config, options } => {
+            let config = crate::config::load(&config.config)?.config;
+            let json = options.output == "json";
             let options = crate::local::Options {
-                buckets,
-                state,
-                watch,
-                reprocess,
+                buckets: options.buckets,
+                state: options.state,
+                watch: options.watch,
+                reprocess: options.reprocess,
                 progress: !json,
                 rescan: crate::local::RESCAN,
             };

@@ -485,6 +485,26 @@ fn an_existing_main_role_without_a_dlq_topic_is_warned_about() {
 }
 
 #[test]
+fn a_build_command_needs_a_program_and_a_relative_binary() {
+    let text = format!("{ORIGINAL}functions:\n  build: {{command: [], binary: /abs/bootstrap}}\n");
+    let report = load(&text).expect_err("two errors");
+    let paths: Vec<String> = report.errors().map(|d| d.path.to_string()).collect();
+    assert_eq!(
+        paths,
+        ["functions.build.command", "functions.build.binary"],
+        "{report}"
+    );
+    let good = format!(
+        "{ORIGINAL}functions:\n  build: {{command: [cargo, lambda, build, --release], binary: target/lambda/h/bootstrap}}\n"
+    );
+    let loaded = load(&good).unwrap_or_else(|report| panic!("{report}"));
+    assert_eq!(
+        loaded.config.functions.build.map(|b| b.command.len()),
+        Some(4)
+    );
+}
+
+#[test]
 fn empty_values_count_as_absent() {
     let text = edit(
         "  role_arn:\n    event_pusher: arn:aws:iam::123456789012:role/ep\n    dispatcher: arn:aws:iam::123456789012:role/d\n    reporter: arn:aws:iam::123456789012:role/r\n    drain: arn:aws:iam::123456789012:role/dr\n",

@@ -9,15 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::event::sns::SnsMessage;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use aws_sdk_kinesis::config::interceptors::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextMut,
 };
 use aws_sdk_kinesis::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_kinesis::operation::put_records::{PutRecordsInput, PutRecordsOutput};
-use aws_sdk_kinesis::types::{PutRecordsResultEntry, ShardIteratorType};
+use aws_sdk_kinesis::types::PutRecordsResultEntry;
 use serde_json::json;
 use slips::config::Config;
 use slips::error_table::{self, DynamoErrorTable, ErrorStore, Selection};
@@ -109,17 +106,8 @@ impl Streams {
             .interceptor(interceptor)
             .build();
         let client = aws_sdk_kinesis::Client::from_conf(config);
-        let fast = support::unique_name("fast");
-        let slow = support::unique_name("slow");
-        for name in [&fast, &slow] {
-            client
-                .create_stream()
-                .stream_name(name)
-                .shard_count(1)
-                .send()
-                .await
-                .expect("create stream");
-        }
+        let fast = support::create_stream(&client, "fast").await;
+        let slow = support::create_stream(&client, "slow").await;
         Streams { client, fast, slow }
     }
 
@@ -129,65 +117,20 @@ impl Streams {
 
     /// Every event on a stream, in order.
     async fn read(&self, stream: &str) -> Vec<ObjectEvent> {
-        let shards = self
-            .client
-            .list_shards()
-            .stream_name(stream)
-            .send()
-            .await
-            .expect("list shards");
-        let mut events = Vec::new();
-        for shard in shards.shards() {
-            let mut iterator = self
-                .client
-                .get_shard_iterator()
-                .stream_name(stream)
-                .shard_id(shard.shard_id())
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .expect("iterator")
-                .shard_iterator
-                .expect("an iterator");
-            loop {
-                let page = self
-                    .client
-                    .get_records()
-                    .shard_iterator(&iterator)
-                    .send()
-                    .await
-                    .expect("records");
-                if page.records().is_empty() {
-                    break;
-                }
-                for record in page.records() {
-                    events.push(
-                        slips::lanes::decode(record.data().as_ref()).expect("an object event"),
-                    );
-                }
-                match page.next_shard_iterator {
-                    Some(next) => iterator = next,
-                    None => break,
-                }
-            }
-        }
-        events
+        support::stream_events(&self.client, stream).await
     }
 }
 
 fn sns_wrapped(records: &[(&str, &str)]) -> serde_json::Value {
     let s3_records: Vec<_> = records
         .iter()
-        .map(|(bucket, key)| json!({
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-11-22T08:15:30.000Z",
-            "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {}, "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-            "object": {"key": key, "size": 100, "sequencer": "0055AED6DCD90281E5"}}}))
+        .map(|(bucket, key)| {
+            let mut record = support::s3_record(bucket, key, 100);
+            record["s3"]["object"]["sequencer"] = json!("0055AED6DCD90281E5");
+            record
+        })
         .collect();
-    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:t:1",
-        "Sns": {"Type": "Notification", "MessageId": "m1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Subject": "Amazon S3 Notification",
-                "Message": json!({"Records": s3_records}).to_string(), "Timestamp": "2026-11-22T08:15:32.000Z", "SignatureVersion": "1",
-                "Signature": "x", "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u", "MessageAttributes": {}}}]})
+    support::sns_event("t", &json!({"Records": s3_records}).to_string(), json!({}))
 }
 
 #[tokio::test]
@@ -315,26 +258,8 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
             .interceptor(capture.clone())
             .build(),
     );
-    let function = support::unique_name("main");
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("bootstrap", zip::write::SimpleFileOptions::default())
-        .expect("zip");
-    std::io::Write::write_all(&mut zip, b"#!/bin/sh\n").expect("zip");
-    let code = zip.finish().expect("zip").into_inner();
-    client
-        .create_function()
-        .function_name(&function)
-        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role(&sdk).await)
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(code.into())
-                .build(),
-        )
-        .send()
-        .await
-        .expect("create function");
+    let role = support::create_lambda_role(&sdk).await;
+    let function = support::create_function(&client, &role).await;
     let invoker = LambdaInvoker::new(client, function);
 
     // ~2 KB keys: 300 events need more than one 256 KB payload.
@@ -362,46 +287,10 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
     assert_eq!(sent, events);
 }
 
-/// A role Lambda may assume (moto checks that it exists).
-async fn role(sdk: &aws_config::SdkConfig) -> String {
-    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    aws_sdk_iam::Client::new(sdk)
-        .create_role()
-        .role_name(support::unique_name("main-role"))
-        .assume_role_policy_document(policy.to_string())
-        .send()
-        .await
-        .expect("create role")
-        .role
-        .expect("a role")
-        .arn
-}
-
 async fn error_table() -> DynamoErrorTable {
     let sdk = support::sdk_config().await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = support::unique_name("errors");
-    client
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("request_id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("request_id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .send()
-        .await
-        .expect("create table");
+    let table = support::create_error_table(&client).await;
     DynamoErrorTable::new(client, table)
 }
 

@@ -77,12 +77,7 @@ impl Bucket {
         let sdk = support::sdk_config().await;
         let client = slips::aws::s3_client(&sdk);
         let name = support::unique_name("main");
-        client
-            .create_bucket()
-            .bucket(&name)
-            .send()
-            .await
-            .expect("create bucket");
+        support::create_bucket(&client, &name).await;
         Bucket {
             store: S3Store::new(client.clone()),
             client,
@@ -99,14 +94,8 @@ impl Bucket {
             .send()
             .await
             .expect("put object");
-        let notification = json!({"Records": [{
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-            "eventTime": "2026-11-22T08:15:30.000Z", "eventName": "ObjectCreated:Put",
-            "userIdentity": {"principalId": "AWS:TEST"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {},
-            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": self.name, "arn": format!("arn:aws:s3:::{}", self.name)},
-                   "object": {"key": encode_key(key), "size": 1}}
-        }]});
+        let notification =
+            json!({"Records": [support::s3_record(&self.name, &encode_key(key), 1)]});
         let mut events =
             event::from_json(notification.to_string().as_bytes()).expect("notification");
         events.remove(0)

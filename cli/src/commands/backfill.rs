@@ -15,14 +15,8 @@ use crate::stack::Deployed;
 
 #[derive(Debug, clap::Args)]
 pub struct BackfillArgs {
-    /// The config file (its stack_name names the deployed stack).
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// What to push: `s3://bucket/prefix`.
     #[arg(value_name = "S3_URL")]
     from: String,

@@ -22,14 +22,8 @@ use crate::stack_events::{Progress, Watch};
 /// Options of `slips deploy`.
 #[derive(Debug, clap::Args)]
 pub struct DeployArgs {
-    /// The config file.
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// Print the template and the change set's changes, then delete the
     /// change set: nothing is uploaded but a large template, nothing changes.
     #[arg(long)]

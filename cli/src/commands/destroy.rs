@@ -3,7 +3,6 @@
 //! streams, failure queue) is kept or deleted as `backend.on_delete` says.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -17,14 +16,8 @@ use crate::stack_events::{Progress, Watch};
 /// Options of `slips destroy`.
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
-    /// The config file (its stack_name names the stack).
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// Delete without asking (required when stdin is not a terminal).
     #[arg(long, short)]
     yes: bool,

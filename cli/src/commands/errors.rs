@@ -18,14 +18,8 @@ use crate::stack::{self, Deployed};
 /// `stack_name`), or the local pipeline's with --local.
 #[derive(Debug, clap::Args)]
 pub struct Target {
-    /// The config file (its stack_name names the deployed stack).
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// The local pipeline's error table (in --state), not the deployed stack's.
     #[arg(long)]
     local: bool,
@@ -69,7 +63,7 @@ impl Target {
 pub struct ErrorsArgs {
     #[command(flatten)]
     target: Target,
-    /// `table`: one line per failed invocation; `json`: the items.
+    /// `table`: one line per object of each failed invocation; `json`: the items.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
     output: String,
 }
@@ -133,28 +127,54 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
         println!("no failed invocations");
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<24}  {:<36}  {:<4}  {:>5}  {:<40}  error",
-        "last failure", "request id", "lane", "count", "first object"
-    );
+    // One line per object event: time, request id, bucket, key, size, lane, error.
+    let header = [
+        "last failure",
+        "request id",
+        "bucket",
+        "key",
+        "size",
+        "lane",
+        "error",
+    ];
+    let mut rows = Vec::new();
     for item in &items {
-        let first = item.events.first();
-        let object = first.map_or(String::new(), |e| e.url());
-        let more = if item.events.len() > 1 {
-            format!(" (+{})", item.events.len() - 1)
-        } else {
-            String::new()
-        };
-        println!(
-            "{:<24}  {:<36}  {:<4}  {:>5}  {:<40}  {}",
-            item.last_failure
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            item.request_id,
-            item.lane.map_or("-", Lane::name),
-            item.count,
-            format!("{object}{more}"),
-            one_line(&item.error_message)
-        );
+        for event in &item.events {
+            rows.push([
+                item.last_failure
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                item.request_id.clone(),
+                event.bucket_name.clone(),
+                event.object_key.clone(),
+                event.object_size.to_string(),
+                event.lane.or(item.lane).map_or("-", Lane::name).to_string(),
+                one_line(&item.error_message),
+            ]);
+        }
+    }
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else if i == 4 {
+                text.push_str(&format!("{cell:>width$}  "));
+            } else {
+                text.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        text
+    };
+    println!("{}", line(&header));
+    for row in &rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        println!("{}", line(&cells));
     }
     println!(
         "{} failed invocation(s); `slips error{scope} ID` shows one, `slips drain{scope}` replays them",

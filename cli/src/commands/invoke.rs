@@ -12,14 +12,8 @@ use crate::stack::Deployed;
 
 #[derive(Debug, clap::Args)]
 pub struct InvokeArgs {
-    /// The config file (its stack_name names the deployed stack).
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// event-pusher, fast-dispatcher, slow-dispatcher, main, reporter or drain.
     #[arg(value_parser = slips::lambda::FUNCTIONS)]
     function: String,
@@ -66,7 +60,10 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default(),
         )
     })?;
-    let binary = build::handler_binary(&loaded.config.handler.path, !args.debug)?;
+    let binary = build::handler_binary(
+        &loaded.config.handler.path,
+        build::Profile::optimised(!args.debug),
+    )?;
     let mut handler = Command::new(&binary);
     handler
         .arg("invoke")

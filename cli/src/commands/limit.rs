@@ -11,14 +11,8 @@ use crate::stack::Deployed;
 
 #[derive(Debug, clap::Args)]
 pub struct LimitArgs {
-    /// The config file (its stack_name names the deployed stack).
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: std::path::PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// The lane.
     #[arg(value_parser = ["fast", "slow"])]
     lane: String,

@@ -14,3 +14,37 @@ pub mod run;
 pub mod sample;
 pub mod template;
 pub mod validate;
+
+/// The `-c/--config FILE` option of every command that reads a config.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArg {
+    /// The config file (for the commands that reach AWS, its stack_name
+    /// names the deployed stack).
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    pub config: std::path::PathBuf,
+}
+
+impl std::ops::Deref for ConfigArg {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.config
+    }
+}
+
+impl AsRef<std::path::Path> for ConfigArg {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.config
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for ConfigArg {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.config.as_os_str()
+    }
+}

@@ -29,14 +29,8 @@ pub struct BinaryArgs {
 /// Options of `slips package`.
 #[derive(Debug, clap::Args)]
 pub struct PackageArgs {
-    /// The config file.
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: super::ConfigArg,
     /// Where to write the zip [default: STACK_NAME.zip].
     #[arg(short, long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -83,15 +77,26 @@ pub fn load(file: &Path) -> anyhow::Result<Option<Loaded>> {
 /// Builds (or takes) the handler binary, checks it fits Lambda and the
 /// configured architecture, and zips it with the config.
 pub fn package(config: &Config, args: &BinaryArgs) -> anyhow::Result<CodeZip> {
-    let binary = match &args.binary {
-        Some(path) => path.clone(),
-        None => {
-            let mode = if args.debug { "debug" } else { "release" };
+    let binary = match (&args.binary, &config.functions.build) {
+        (Some(path), _) => path.clone(),
+        (None, Some(custom)) if !args.debug => {
+            eprintln!("building the handler with `{}`", custom.command.join(" "));
+            build::custom_binary(&config.handler.path, &custom.command, &custom.binary)?
+        }
+        _ => {
+            let (profile, mode) = if args.debug {
+                (build::Profile::Debug, "debug")
+            } else {
+                (
+                    build::Profile::Lambda,
+                    "the lambda profile: small, slow to build",
+                )
+            };
             eprintln!(
                 "building the handler at {} ({mode})",
                 config.handler.path.display()
             );
-            build::handler_binary(&config.handler.path, !args.debug)?
+            build::handler_binary(&config.handler.path, profile)?
         }
     };
     let data = std::fs::read(&binary)

@@ -9,14 +9,8 @@ use slips::event::ObjectEvent;
 
 #[derive(Debug, clap::Args)]
 pub struct SampleArgs {
-    /// The config file.
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "config.yml"
-    )]
-    config: PathBuf,
+    #[command(flatten)]
+    config: super::ConfigArg,
     /// Write the events here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,

@@ -4,7 +4,7 @@
 //! variables Lambda itself sets.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -191,12 +191,4 @@ fn serve(server: tiny_http::Server, queue: mpsc::Receiver<(Value, mpsc::Sender<O
             let _ = request.respond(tiny_http::Response::empty(404));
         }
     }
-}
-
-/// The repository's root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
 }

@@ -350,6 +350,20 @@ pub struct Functions {
     /// 1827, 2192, 2557, 2922, 3288, 3653.
     #[serde(default = "Functions::default_log_retention_days")]
     pub log_retention_days: u32,
+    /// How `slips package` and `slips deploy` build the handler binary, when
+    /// not with cargo for this machine (e.g. cross-building for arm64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildCommand>,
+}
+
+/// A build command of your own, e.g. cargo-lambda for arm64:
+/// `{command: [cargo, lambda, build, --release, --arm64], binary: target/lambda/NAME/bootstrap}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BuildCommand {
+    /// The program and its arguments (no shell), run in the handler's directory.
+    pub command: Vec<String>,
+    /// The binary it makes, relative to the handler's directory.
+    pub binary: PathBuf,
 }
 
 impl Functions {
@@ -369,6 +383,7 @@ impl Default for Functions {
         Functions {
             architecture: Architecture::default(),
             log_retention_days: Functions::default_log_retention_days(),
+            build: None,
         }
     }
 }

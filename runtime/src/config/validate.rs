@@ -390,6 +390,24 @@ fn check_functions(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+    if let Some(build) = &config.functions.build {
+        if build
+            .command
+            .first()
+            .is_none_or(|program| program.trim().is_empty())
+        {
+            out.push(Diagnostic::error(
+                at.key("build").key("command"),
+                "give the program and its arguments, e.g. [cargo, lambda, build, --release, --arm64]",
+            ));
+        }
+        if build.binary.as_os_str().is_empty() || build.binary.is_absolute() {
+            out.push(Diagnostic::error(
+                at.key("build").key("binary"),
+                "give the built binary's path relative to handler.path, e.g. target/lambda/NAME/bootstrap",
+            ));
+        }
+    }
 }
 
 fn check_alarms(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
