@@ -114,6 +114,7 @@ impl<'a> Record<'a> {
     pub fn raw(&self) -> Cow<'a, [u8]> {
         match self.body {
             Body::Text(bytes) | Body::Json(bytes) => Cow::Borrowed(bytes),
+            Body::JsonOwned(bytes) => Cow::Borrowed(bytes),
             Body::Value(value) => Cow::Owned(value.to_string().into_bytes()),
         }
     }
@@ -143,6 +144,9 @@ impl<'a> Record<'a> {
 
     /// Whether the record is known to be JSON (checked by a parser).
     pub fn is_json(&self) -> bool {
-        matches!(self.body, Body::Json(_) | Body::Value(_))
+        matches!(
+            self.body,
+            Body::Json(_) | Body::JsonOwned(_) | Body::Value(_)
+        )
     }
 }

@@ -1,22 +1,59 @@
 //! `cloudtrail`: an AWS CloudTrail log file, `{"Records": [{...}, ...]}`,
 //! split into one record per event, tagged `aws.cloudtrail.<eventType>`.
+//!
+//! CloudTrail is the busiest format, so events are not built into a DOM:
+//! the file is cut into the JSON text of each event (checked on the way),
+//! the few fields the tag, time and description need are read from that
+//! text, and each event goes on as its own text with the `description`
+//! spliced in as its last field ([`Body::JsonOwned`]).
 
 use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::item::{Body, Item, Out, ParseError, describe};
 use super::time;
 
 pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseError> {
-    let mut log = item.body.into_object("a CloudTrail log file")?;
-    let records = match log.remove("Records") {
-        Some(Value::Array(records)) => records,
-        Some(other) => {
+    // Collected aside so that a bad event leaves `out` as it was.
+    let events = match &item.body {
+        Body::Text(bytes) | Body::Json(bytes) => events(bytes, item.timestamp)?,
+        Body::JsonOwned(bytes) => events(bytes, item.timestamp)?,
+        // A file an earlier parser built: read as the text it writes to, so
+        // that its events come out just as those of the same file as text.
+        Body::Value(value) => {
+            let text =
+                serde_json::to_vec(value).map_err(|e| ParseError::new(format!("JSON: {e}")))?;
+            events(&text, item.timestamp)?
+        }
+    };
+    out.extend(events);
+    Ok(())
+}
+
+/// The events of the log file `bytes`, each a record of its own.
+fn events<'a>(bytes: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Vec<Item<'a>>, ParseError> {
+    let log = match serde_json::from_slice::<Shape<LogFile<'_>>>(bytes) {
+        Ok(Shape::Read(log)) => log,
+        Ok(Shape::Not(what)) => {
             return Err(ParseError::new(format!(
-                "Records: expected a list of events, got {}",
-                describe(&other)
+                "expected a CloudTrail log file (a JSON object), got {what}"
+            )));
+        }
+        Err(e) => return Err(ParseError::new(format!("JSON: {e}"))),
+    };
+    let records = match log.records {
+        Some(Shape::Read(Records(records))) => records,
+        Some(Shape::Not(what)) => {
+            return Err(ParseError::new(format!(
+                "Records: expected a list of events, got {what}"
             )));
         }
         // Digest files (`CloudTrail-Digest/`) are JSON objects too, but hold no events.
@@ -26,66 +63,374 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
             ));
         }
     };
-    // Collected aside so that a bad event leaves `out` as it was.
-    let mut events = Vec::with_capacity(records.len());
-    for (i, record) in records.into_iter().enumerate() {
-        let event = event(record, item.timestamp)
-            .map_err(|e| ParseError::new(format!("Records[{i}]: {e}")))?;
-        events.push(event);
-    }
-    out.extend(events);
-    Ok(())
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            event(record.get(), earlier).map_err(|e| ParseError::new(format!("Records[{i}]: {e}")))
+        })
+        .collect()
 }
 
-/// One entry of `Records` as a record of its own.
-fn event<'a>(record: Value, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, ParseError> {
-    let mut event = Body::Value(record).into_object("an event")?;
+/// One entry of `Records` (its JSON text) as a record of its own.
+fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, ParseError> {
+    let fields = match serde_json::from_str::<Shape<Fields<'_>>>(text) {
+        Ok(Shape::Read(fields)) => fields,
+        Ok(Shape::Not(what)) => {
+            return Err(ParseError::new(format!(
+                "expected an event (a JSON object), got {what}"
+            )));
+        }
+        Err(e) => return Err(ParseError::new(format!("JSON: {e}"))),
+    };
     // The tag routes the record, so an event without a type cannot go on.
-    let event_type = match event.get("eventType") {
-        Some(Value::String(event_type)) if !event_type.is_empty() => event_type.clone(),
+    let event_type = match &fields.event_type {
+        Some(Part::Text(event_type)) if !event_type.is_empty() => event_type,
         Some(other) => {
             return Err(ParseError::new(format!(
                 "eventType: expected a name such as AwsApiCall, got {}",
-                describe(other)
+                other.describe()
             )));
         }
         None => return Err(ParseError::new("no `eventType`")),
     };
-    let timestamp = time::from_field("eventTime", event.get("eventTime"))?.or(earlier);
-    let description = description(&event_type, &event);
-    event.insert("description".into(), Value::String(description));
+    let timestamp = match &fields.event_time {
+        Some(Part::Text(text)) => Some(time::from_json_str(text)),
+        Some(Part::Other(value)) => Some(time::from_json(value)),
+        None => None,
+    }
+    .transpose()
+    .map_err(|e| ParseError::new(format!("eventTime: {e}")))?
+    .or(earlier);
+    // `<eventType> <eventName> by <userIdentity.arn> on <sourceIPAddress>`, `-`
+    // for a missing part (service events have no ARN, some no source address).
+    let description = format!(
+        "{event_type} {} by {} on {}",
+        part(fields.event_name.as_ref()),
+        part(fields.arn.as_ref()),
+        part(fields.source_ip.as_ref()),
+    );
     Ok(Item {
         tag: Some(format!("aws.cloudtrail.{event_type}")),
         timestamp,
-        body: Body::Value(Value::Object(event)),
+        body: Body::JsonOwned(with_description(text, &fields, description)?),
     })
 }
 
-/// `<eventType> <eventName> by <userIdentity.arn> on <sourceIPAddress>`, `-`
-/// for a missing part (service events have no ARN, some no source address).
-fn description(event_type: &str, event: &Map<String, Value>) -> String {
-    let arn = event.get("userIdentity").and_then(|user| user.get("arn"));
-    format!(
-        "{event_type} {} by {} on {}",
-        part(event.get("eventName")),
-        part(arn),
-        part(event.get("sourceIPAddress")),
-    )
+/// The event's text with `description` added as its last field.
+fn with_description(
+    text: &str,
+    fields: &Fields,
+    description: String,
+) -> Result<Vec<u8>, ParseError> {
+    let open = match text.strip_suffix('}') {
+        Some(open) if !fields.described => open,
+        // An event with a `description` of its own has it replaced where it
+        // is, as in a built object, rather than written twice.
+        _ => {
+            let mut event: Map<String, Value> =
+                serde_json::from_str(text).map_err(|e| ParseError::new(format!("JSON: {e}")))?;
+            event.insert("description".into(), Value::String(description));
+            return serde_json::to_vec(&event).map_err(|e| ParseError::new(format!("JSON: {e}")));
+        }
+    };
+    let mut json = Vec::with_capacity(text.len() + description.len() + 24);
+    json.extend_from_slice(open.as_bytes());
+    if !fields.empty {
+        json.push(b',');
+    }
+    json.extend_from_slice(br#""description":"#);
+    serde_json::to_writer(&mut json, &description)
+        .map_err(|e| ParseError::new(format!("JSON: {e}")))?;
+    json.push(b'}');
+    Ok(json)
 }
 
 /// A string as is, a number or boolean as JSON writes it, else `-`.
-fn part(value: Option<&Value>) -> Cow<'_, str> {
+fn part<'p>(value: Option<&'p Part<'_>>) -> Cow<'p, str> {
     match value {
-        Some(Value::String(text)) if !text.is_empty() => Cow::Borrowed(text),
-        Some(value @ (Value::Number(_) | Value::Bool(_))) => Cow::Owned(value.to_string()),
+        Some(Part::Text(text)) if !text.is_empty() => Cow::Borrowed(text),
+        Some(Part::Other(value @ (Value::Number(_) | Value::Bool(_)))) => {
+            Cow::Owned(value.to_string())
+        }
         _ => Cow::Borrowed("-"),
+    }
+}
+
+/// A JSON value whose shape is checked before it is read: `T` reads it when
+/// it is what `T` expects, else it is skipped and described for the error.
+enum Shape<T> {
+    Read(T),
+    /// What the value was instead, e.g. `a list`.
+    Not(&'static str),
+}
+
+/// What a [`Shape`] reads: an object or a list. Each skips what it does not expect.
+trait Expected<'de>: Sized {
+    fn object<A: MapAccess<'de>>(mut map: A) -> Result<Shape<Self>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Shape::Not("an object"))
+    }
+
+    fn list<A: SeqAccess<'de>>(mut seq: A) -> Result<Shape<Self>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Shape::Not("a list"))
+    }
+}
+
+impl<'de, T: Expected<'de>> Deserialize<'de> for Shape<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor(PhantomData))
+    }
+}
+
+struct ShapeVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Expected<'de>> Visitor<'de> for ShapeVisitor<T> {
+    type Value = Shape<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::object(map)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        T::list(seq)
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Shape::Not(if text.is_empty() {
+            "an empty string"
+        } else {
+            "a string"
+        }))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Shape::Not("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Shape::Not("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Shape::Not("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Shape::Not("a number"))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Shape::Not("null"))
+    }
+}
+
+/// A log file: its `Records` (the last, if written twice, as in a built object).
+struct LogFile<'de> {
+    records: Option<Shape<Records<'de>>>,
+}
+
+impl<'de> Expected<'de> for LogFile<'de> {
+    fn object<A: MapAccess<'de>>(mut map: A) -> Result<Shape<Self>, A::Error> {
+        let mut records = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Records => records = Some(map.next_value()?),
+                // Taken raw rather than skipped: that checks its text is UTF-8.
+                _ => drop(map.next_value::<&RawValue>()?),
+            }
+        }
+        Ok(Shape::Read(LogFile { records }))
+    }
+}
+
+/// The JSON text of each event, checked but not built.
+struct Records<'de>(Vec<&'de RawValue>);
+
+impl<'de> Expected<'de> for Records<'de> {
+    fn list<A: SeqAccess<'de>>(mut seq: A) -> Result<Shape<Self>, A::Error> {
+        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(record) = seq.next_element()? {
+            records.push(record);
+        }
+        Ok(Shape::Read(Records(records)))
+    }
+}
+
+/// What an event's record needs from it; the last of a field written twice,
+/// as in a built object.
+#[derive(Default)]
+struct Fields<'de> {
+    event_type: Option<Part<'de>>,
+    event_time: Option<Part<'de>>,
+    event_name: Option<Part<'de>>,
+    source_ip: Option<Part<'de>>,
+    /// `userIdentity.arn`.
+    arn: Option<Part<'de>>,
+    /// Whether the event has a `description` of its own.
+    described: bool,
+    /// Whether the event has no fields at all.
+    empty: bool,
+}
+
+impl<'de> Expected<'de> for Fields<'de> {
+    fn object<A: MapAccess<'de>>(mut map: A) -> Result<Shape<Self>, A::Error> {
+        let mut fields = Fields {
+            empty: true,
+            ..Fields::default()
+        };
+        while let Some(key) = map.next_key::<Key>()? {
+            fields.empty = false;
+            match key {
+                Key::EventType => fields.event_type = Some(map.next_value()?),
+                Key::EventTime => fields.event_time = Some(map.next_value()?),
+                Key::EventName => fields.event_name = Some(map.next_value()?),
+                Key::SourceIpAddress => fields.source_ip = Some(map.next_value()?),
+                Key::UserIdentity => {
+                    fields.arn = match map.next_value()? {
+                        Shape::Read(Identity(arn)) => arn,
+                        Shape::Not(_) => None,
+                    }
+                }
+                Key::Description => {
+                    fields.described = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(Shape::Read(fields))
+    }
+}
+
+/// `userIdentity`: its `arn`, if any.
+struct Identity<'de>(Option<Part<'de>>);
+
+impl<'de> Expected<'de> for Identity<'de> {
+    fn object<A: MapAccess<'de>>(mut map: A) -> Result<Shape<Self>, A::Error> {
+        let mut arn = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Arn => arn = Some(map.next_value()?),
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(Shape::Read(Identity(arn)))
+    }
+}
+
+/// The keys read, matched without copying them.
+enum Key {
+    Records,
+    EventType,
+    EventTime,
+    EventName,
+    SourceIpAddress,
+    UserIdentity,
+    Arn,
+    Description,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Key, E> {
+        Ok(match key {
+            "Records" => Key::Records,
+            "eventType" => Key::EventType,
+            "eventTime" => Key::EventTime,
+            "eventName" => Key::EventName,
+            "sourceIPAddress" => Key::SourceIpAddress,
+            "userIdentity" => Key::UserIdentity,
+            "arn" => Key::Arn,
+            "description" => Key::Description,
+            _ => Key::Other,
+        })
+    }
+}
+
+/// A field's value: a string borrowed from the text where it has no escapes,
+/// anything else built (rare, and small for the fields read).
+enum Part<'de> {
+    Text(Cow<'de, str>),
+    Other(Value),
+}
+
+impl Part<'_> {
+    fn describe(&self) -> &'static str {
+        match self {
+            Part::Text(text) if text.is_empty() => "an empty string",
+            Part::Text(_) => "a string",
+            Part::Other(value) => describe(value),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Part<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PartVisitor)
+    }
+}
+
+struct PartVisitor;
+
+impl<'de> Visitor<'de> for PartVisitor {
+    type Value = Part<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(Part::Text(Cow::Borrowed(text)))
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Part::Text(Cow::Owned(text.to_owned())))
+    }
+    fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
+        Ok(Part::Text(Cow::Owned(text)))
+    }
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Part::Other(Value::Bool(value)))
+    }
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Part::Other(Value::from(value)))
+    }
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Part::Other(Value::from(value)))
+    }
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Part::Other(
+            serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number),
+        ))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Part::Other(Value::Null))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Value::deserialize(MapAccessDeserializer::new(map)).map(Part::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Value::deserialize(SeqAccessDeserializer::new(seq)).map(Part::Other)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::testing::{self, item, value};
+    use crate::format::testing::{self, item};
+    use crate::handler::Record;
     use serde_json::json;
 
     const ASSUME_ROLE: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAJ45Q7YFFAREXAMPLE","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012","accessKeyId":"AKIAIOSFODNN7EXAMPLE","userName":"alice"},"eventTime":"2026-11-22T08:15:30Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.10","userAgent":"aws-cli/2.15.0 Python/3.11.6 Linux/6.1.61 exe/x86_64.ubuntu.22 prompt/off command/sts.assume-role","requestParameters":{"roleArn":"arn:aws:iam::123456789012:role/Admin","roleSessionName":"alice-admin","durationSeconds":3600},"responseElements":{"credentials":{"accessKeyId":"ASIAIOSFODNN7EXAMPLE","sessionToken":"IQoJb3JpZ2luX2VjEXAMPLE","expiration":"Nov 22, 2026, 9:15:30 AM"},"assumedRoleUser":{"assumedRoleId":"AROA3XFRBF535PLBIFPI4:alice-admin","arn":"arn:aws:sts::123456789012:assumed-role/Admin/alice-admin"}},"requestID":"c6104cbe-af31-11e0-8154-cbc7ccf896c7","eventID":"1b2e9f0a-6c4d-4e3b-9a57-0c1d2e3f4a5b","readOnly":true,"resources":[{"accountId":"123456789012","type":"AWS::IAM::Role","ARN":"arn:aws:iam::123456789012:role/Admin"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"sts.amazonaws.com"}}"#;
@@ -105,8 +450,8 @@ mod tests {
         testing::run(parse, item(body))
     }
 
-    fn field<'v>(item: &'v Item<'_>, key: &str) -> &'v Value {
-        &value(item)[key]
+    fn field(item: &Item<'_>, key: &str) -> Value {
+        item.body.to_value().unwrap()[key].clone()
     }
 
     #[test]
@@ -155,7 +500,7 @@ mod tests {
     fn each_event_keeps_all_its_fields_plus_the_description() {
         let log = log_file();
         let out = run(Body::Json(log.as_bytes())).unwrap();
-        let Body::Value(Value::Object(get_object)) = &out[2].body else {
+        let Value::Object(get_object) = out[2].body.to_value().unwrap() else {
             panic!("not an object: {:?}", out[2].body);
         };
         let mut expected: Map<String, Value> = serde_json::from_str(GET_OBJECT).unwrap();
@@ -167,7 +512,7 @@ mod tests {
             "description".into(),
             json!("AwsApiCall GetObject by arn:aws:sts::123456789012:assumed-role/app-server/i-0abcd1234ef567890 on 10.0.12.34"),
         );
-        assert_eq!(get_object, &expected);
+        assert_eq!(get_object, expected);
         // Added last, after the event's own fields.
         assert_eq!(get_object.keys().next_back().unwrap(), "description");
     }
@@ -188,7 +533,7 @@ mod tests {
         );
         assert_eq!(
             field(&out[0], "responseElements"),
-            &json!({"ConsoleLogin": "Success"})
+            json!({"ConsoleLogin": "Success"})
         );
     }
 
@@ -280,5 +625,103 @@ mod tests {
         assert!(err.to_string().starts_with("JSON: EOF"), "{err}");
         assert!(run(Body::Text(br#"{"Records":[]} trailing"#)).is_err());
         assert!(run(Body::Text(b"")).is_err());
+    }
+    #[test]
+    fn an_event_goes_on_as_its_own_text_plus_the_description() {
+        let log = log_file();
+        let out = run(Body::Text(log.as_bytes())).unwrap();
+        let record = Record::new(&out[1]);
+        let expected = format!(
+            r#"{},"description":"AwsConsoleSignIn ConsoleLogin by arn:aws:iam::123456789012:user/bob on 198.51.100.23"}}"#,
+            CONSOLE_LOGIN.strip_suffix('}').unwrap()
+        );
+        assert_eq!(record.text().unwrap(), expected);
+        assert!(record.is_json());
+        #[derive(serde::Deserialize)]
+        struct Event<'a> {
+            #[serde(rename = "eventName")]
+            event_name: &'a str,
+            description: String,
+        }
+        let event: Event<'_> = record.deserialize().unwrap();
+        assert_eq!(event.event_name, "ConsoleLogin");
+        assert!(
+            event
+                .description
+                .starts_with("AwsConsoleSignIn ConsoleLogin")
+        );
+        assert_eq!(record.value().unwrap()["eventType"], "AwsConsoleSignIn");
+        assert_eq!(
+            out[1].body.field(&["userIdentity", "userName"]).unwrap(),
+            Some(json!("bob"))
+        );
+    }
+
+    #[test]
+    fn the_description_is_escaped_and_read_through_escapes() {
+        let line = br#"{"Records":[{"eventType":"AwsApiCall","eventName":"Get\"Object\"","userIdentity":{"arn":"a\u0062c","arn":"arn:\"x\"\\y"},"sourceIPAddress":7,"event\u0054ime":1763799330}]}"#;
+        let out = run(Body::Text(line)).unwrap();
+        assert_eq!(
+            field(&out[0], "description"),
+            r#"AwsApiCall Get"Object" by arn:"x"\y on 7"#
+        );
+        assert_eq!(
+            out[0].timestamp.unwrap().to_rfc3339(),
+            "2025-11-22T08:15:30+00:00"
+        );
+    }
+
+    #[test]
+    fn an_event_with_a_description_has_it_replaced_in_place() {
+        let line =
+            br#"{"Records":[{"eventType":"AwsApiCall","description":"old","eventName":"X"}]}"#;
+        let out = run(Body::Text(line)).unwrap();
+        let Body::JsonOwned(text) = &out[0].body else {
+            panic!("not JSON text: {:?}", out[0].body);
+        };
+        assert_eq!(
+            std::str::from_utf8(text).unwrap(),
+            r#"{"eventType":"AwsApiCall","description":"AwsApiCall X by - on -","eventName":"X"}"#
+        );
+    }
+
+    #[test]
+    fn a_pretty_printed_log_file_reads_alike() {
+        let log: Value = serde_json::from_str(&log_file()).unwrap();
+        let pretty = serde_json::to_string_pretty(&log).unwrap();
+        let compact = log_file();
+        let values = |text: &str| -> Vec<(Option<String>, Value)> {
+            run(Body::Text(text.as_bytes()))
+                .unwrap()
+                .into_iter()
+                .map(|item| (item.tag.clone(), item.body.to_value().unwrap()))
+                .collect()
+        };
+        assert_eq!(values(&pretty), values(&compact));
+    }
+
+    #[test]
+    fn later_parsers_read_the_events() {
+        let chain =
+            crate::format::FormatChain::parse(&["s3-text", "json", "cloudtrail", "json"]).unwrap();
+        let log = log_file();
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        chain
+            .apply(
+                log.as_bytes(),
+                &mut chain.object_state(),
+                &mut out,
+                &mut scratch,
+            )
+            .unwrap();
+        assert_eq!(out.len(), 4);
+        assert_eq!(field(&out[3], "eventName"), "RotateKey");
+        let err = crate::format::Parser::Syslog
+            .parse(out.remove(0), &mut Default::default(), &mut Vec::new())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("built by an earlier parser"),
+            "{err}"
+        );
     }
 }

@@ -45,15 +45,27 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
     let emitted = out.len();
     let result = match &item.body {
         Body::Text(bytes) | Body::Json(bytes) => payloads(bytes, out),
-        Body::Value(Value::String(text)) => payloads(text.as_bytes(), out),
-        Body::Value(value) => serde_path_to_error::deserialize(value)
-            .map_err(|e| ParseError::new(format!("JSON: {e}")))
-            .and_then(|payload| emit(payload, out)),
+        Body::Value(value) => from_value(value, out),
+        // JSON text an earlier parser built is read as the value it holds.
+        Body::JsonOwned(_) => item
+            .body
+            .to_value()
+            .and_then(|value| from_value(&value, out)),
     };
     if result.is_err() {
         out.truncate(emitted);
     }
     result
+}
+
+/// The payload (or payloads, in a string) an earlier parser built.
+fn from_value(value: &Value, out: &mut Out<'_>) -> Result<(), ParseError> {
+    match value {
+        Value::String(text) => payloads(text.as_bytes(), out),
+        value => serde_path_to_error::deserialize(value)
+            .map_err(|e| ParseError::new(format!("JSON: {e}")))
+            .and_then(|payload| emit(payload, out)),
+    }
 }
 
 /// Every payload of `bytes`, in order.

@@ -26,8 +26,9 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
             )
         }
         // A line an earlier parser produced as a string cannot be borrowed
-        // for `'a`: build the record instead.
-        Body::Value(_) => {
+        // for `'a`: build the record instead (JSON text an earlier parser
+        // built is a value, not a line, as `as_str` says).
+        Body::Value(_) | Body::JsonOwned(_) => {
             let columns = Columns::split(item.body.as_str()?)?;
             let value: serde_json::Value =
                 serde_json::from_str(columns.json).map_err(|e| invalid(&e))?;

@@ -30,6 +30,11 @@ pub enum Body<'a> {
     Json(&'a [u8]),
     /// A value a parser built (e.g. the fields of a syslog line).
     Value(Value),
+    /// A value a parser built as JSON text (valid, one value), e.g. an event
+    /// split out of a CloudTrail log file: cheaper to build than a [`Value`]
+    /// and handed to handlers as is. Treated as a built value by parsers of
+    /// text lines.
+    JsonOwned(Vec<u8>),
 }
 
 impl<'a> Item<'a> {
@@ -56,18 +61,18 @@ impl<'a> Body<'a> {
     /// Deserializes the fields a parser needs, from JSON text or a built value.
     /// Borrowing field types (`&str`) work on JSON text without escapes.
     pub fn fields<'b, T: Deserialize<'b>>(&'b self) -> Result<T, ParseError> {
-        match self {
-            Body::Text(bytes) | Body::Json(bytes) => {
-                serde_json::from_slice(bytes).map_err(|e| ParseError::new(format!("JSON: {e}")))
-            }
+        let bytes: &[u8] = match self {
+            Body::Text(bytes) | Body::Json(bytes) => bytes,
+            Body::JsonOwned(bytes) => bytes,
             Body::Value(value) => {
-                T::deserialize(value).map_err(|e| ParseError::new(format!("JSON: {e}")))
+                return T::deserialize(value).map_err(|e| ParseError::new(format!("JSON: {e}")));
             }
-        }
+        };
+        serde_json::from_slice(bytes).map_err(|e| ParseError::new(format!("JSON: {e}")))
     }
 
     /// This body as checked JSON: text is validated (not built) and becomes
-    /// [`Body::Json`]; JSON and values pass as they are.
+    /// [`Body::Json`]; JSON (borrowed or owned) and values pass as they are.
     pub fn into_json(self) -> Result<Self, ParseError> {
         match self {
             Body::Text(bytes) => {
@@ -90,24 +95,25 @@ impl<'a> Body<'a> {
     /// ```
     pub fn field(&self, path: &[&str]) -> Result<Option<Value>, ParseError> {
         let invalid = |e: serde_json::Error| ParseError::new(format!("invalid JSON: {e}"));
-        match self {
-            Body::Value(value) => Ok(path
-                .iter()
-                .try_fold(value, |value, key| value.get(key))
-                .cloned()),
-            Body::Text(bytes) | Body::Json(bytes) => {
-                let mut raw: &[u8] = bytes;
-                for key in path {
-                    let mut de = serde_json::Deserializer::from_slice(raw);
-                    let found = FieldSeed(key).deserialize(&mut de).map_err(invalid)?;
-                    match found {
-                        Some(inner) => raw = inner.get().as_bytes(),
-                        None => return Ok(None),
-                    }
-                }
-                serde_json::from_slice(raw).map(Some).map_err(invalid)
+        let mut raw: &[u8] = match self {
+            Body::Text(bytes) | Body::Json(bytes) => bytes,
+            Body::JsonOwned(bytes) => bytes,
+            Body::Value(value) => {
+                return Ok(path
+                    .iter()
+                    .try_fold(value, |value, key| value.get(key))
+                    .cloned());
+            }
+        };
+        for key in path {
+            let mut de = serde_json::Deserializer::from_slice(raw);
+            let found = FieldSeed(key).deserialize(&mut de).map_err(invalid)?;
+            match found {
+                Some(inner) => raw = inner.get().as_bytes(),
+                None => return Ok(None),
             }
         }
+        serde_json::from_slice(raw).map(Some).map_err(invalid)
     }
 
     /// The body as text (for parsers of text lines).
@@ -116,7 +122,7 @@ impl<'a> Body<'a> {
             Body::Text(bytes) | Body::Json(bytes) => std::str::from_utf8(bytes)
                 .map_err(|e| ParseError::new(format!("not UTF-8 text: {e}"))),
             Body::Value(Value::String(text)) => Ok(text),
-            Body::Value(_) => Err(ParseError::new(
+            Body::Value(_) | Body::JsonOwned(_) => Err(ParseError::new(
                 "expected a line of text, got a JSON value built by an earlier parser",
             )),
         }

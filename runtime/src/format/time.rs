@@ -62,15 +62,21 @@ pub fn epoch_seconds(seconds: f64) -> Result<DateTime<Utc>, ParseError> {
 /// (or seconds, for numbers too small to be milliseconds of this century).
 pub fn from_json(value: &serde_json::Value) -> Result<DateTime<Utc>, ParseError> {
     match value {
-        serde_json::Value::String(text) => match text.parse::<i64>() {
-            Ok(number) => from_number(number as f64),
-            Err(_) => iso8601(text),
-        },
+        serde_json::Value::String(text) => from_json_str(text),
         serde_json::Value::Number(number) => match number.as_f64() {
             Some(number) => from_number(number),
             None => Err(ParseError::new(format!("{number} is not a time"))),
         },
         other => Err(ParseError::new(format!("{other} is not a time"))),
+    }
+}
+
+/// A JSON string time, read as [`from_json`] does: a whole number is epoch
+/// milliseconds (or seconds), anything else ISO 8601.
+pub(super) fn from_json_str(text: &str) -> Result<DateTime<Utc>, ParseError> {
+    match text.parse::<i64>() {
+        Ok(number) => from_number(number as f64),
+        Err(_) => iso8601(text),
     }
 }
 
