@@ -44,7 +44,7 @@ pub struct ObjectEvent {
 }
 
 /// A lane: fast, or slow (throttled).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Lane {
     Fast,

@@ -21,11 +21,11 @@ pub struct BackfillArgs {
     #[arg(value_name = "S3_URL")]
     from: String,
     /// Put every object on this lane instead of routing it.
-    #[arg(long, value_parser = ["fast", "slow"])]
-    lane: Option<String>,
+    #[arg(long, value_enum)]
+    lane: Option<Lane>,
     /// Only objects modified at or after this time (RFC 3339).
-    #[arg(long, value_name = "TIME")]
-    since: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_time)]
+    since: Option<DateTime<Utc>>,
     /// Count what would be pushed; push nothing.
     #[arg(long)]
     dry_run: bool,
@@ -61,16 +61,7 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
     if bucket.is_empty() {
         bail!("`{}`: no bucket", args.from);
     }
-    let forced = args
-        .lane
-        .as_deref()
-        .map(|l| if l == "slow" { Lane::Slow } else { Lane::Fast });
-    let since = args
-        .since
-        .as_deref()
-        .map(|t| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)))
-        .transpose()
-        .with_context(|| "--since: expected an RFC 3339 time such as 2026-11-22T08:00:00Z")?;
+    let (forced, since) = (args.lane, args.since);
     let config = slips::config::load(&args.config)?.config;
     let checkpoint_path = args.checkpoint.clone().unwrap_or_else(|| {
         let name: String = format!("{bucket}-{prefix}")

@@ -92,11 +92,11 @@ pub struct DrainArgs {
     #[arg(long)]
     prefix: Option<String>,
     /// Only items from this lane.
-    #[arg(long, value_parser = ["fast", "slow"])]
-    lane: Option<String>,
+    #[arg(long, value_enum)]
+    lane: Option<Lane>,
     /// Only items that last failed at or after this time (RFC 3339).
-    #[arg(long, value_name = "TIME")]
-    since: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_time)]
+    since: Option<DateTime<Utc>>,
     /// Show what would be drained; change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -228,11 +228,8 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
         ids: args.ids,
         bucket: args.bucket,
         prefix: args.prefix,
-        lane: args
-            .lane
-            .as_deref()
-            .map(|l| if l == "slow" { Lane::Slow } else { Lane::Fast }),
-        since: args.since.as_deref().map(parse_time).transpose()?,
+        lane: args.lane,
+        since: args.since,
     };
     let verb = if args.dry_run {
         "would drain"
@@ -301,14 +298,6 @@ async fn remote_drain(
     }
     serde_json::from_slice(&payload)
         .with_context(|| format!("{function} answered {}", String::from_utf8_lossy(&payload)))
-}
-
-fn parse_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
-    Ok(DateTime::parse_from_rfc3339(text)
-        .with_context(|| {
-            format!("--since {text}: expected an RFC 3339 time such as 2026-11-22T08:00:00Z")
-        })?
-        .with_timezone(&Utc))
 }
 
 fn one_line(text: &str) -> String {

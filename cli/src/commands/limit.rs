@@ -14,8 +14,8 @@ pub struct LimitArgs {
     #[command(flatten)]
     config: super::ConfigArg,
     /// The lane.
-    #[arg(value_parser = ["fast", "slow"])]
-    lane: String,
+    #[arg(value_enum)]
+    lane: Lane,
     /// Seconds the Dispatcher waits after each batch (0 to 900).
     #[arg(short, long)]
     delay: Option<u32>,
@@ -35,11 +35,7 @@ pub fn run(args: LimitArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("--batch-size {batch}: out of range, 1 to 10000");
     }
-    let lane = if args.lane == "slow" {
-        Lane::Slow
-    } else {
-        Lane::Fast
-    };
+    let lane = args.lane;
     let config = slips::config::load(&args.config)?.config;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -48,3 +48,10 @@ impl AsRef<std::ffi::OsStr> for ConfigArg {
         self.config.as_os_str()
     }
 }
+
+/// A `--since TIME` value: an RFC 3339 time, taken as UTC.
+pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{e}: expected an RFC 3339 time such as 2026-11-22T08:00:00Z"))
+}
