@@ -41,6 +41,8 @@ impl Profile {
                 "--config=profile.lambda.codegen-units=1",
                 "--config=profile.lambda.strip=true",
                 "--config=profile.lambda.panic=\"unwind\"",
+                // Leaves the local runner (clap, SQLite, YAML) out of the zip.
+                "--config=build.rustflags=[\"--cfg\",\"slips_lambda\"]",
             ],
         }
     }

@@ -14,7 +14,10 @@ pub mod handler;
 pub mod invoker;
 pub mod lambda;
 pub mod lanes;
+#[cfg(not(slips_lambda))]
 pub mod local;
+#[cfg(not(slips_lambda))]
+mod local_runner;
 pub mod object;
 mod run;
 pub mod telemetry;
@@ -22,7 +25,9 @@ pub mod telemetry;
 pub use anyhow::{self, Context, bail, ensure};
 pub use handler::{Error, Handler, Meta, Record, Result, Source};
 pub use lambda::{CONFIG_ENV, DrainRequest, FUNCTION_ENV, env};
-pub use run::{ObjectArgs, PipelineArgs, run};
+#[cfg(not(slips_lambda))]
+pub use local_runner::{ObjectArgs, PipelineArgs};
+pub use run::run;
 
 /// The README's Rust examples compile (`cargo test --doc`), so README and API agree.
 #[doc = include_str!("../../README.md")]

@@ -1,0 +1,341 @@
+//! The local runner of a handler binary: what it does outside Lambda
+//! (`slips local`, `slips run --local`, `slips invoke` drive it). Left out of
+//! Lambda builds (`--cfg slips_lambda`), which carry only what Lambda runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+use crate::config::Config;
+use crate::event::{self, ObjectEvent};
+use crate::format::FormatChain;
+use crate::functions::main;
+use crate::handler::Handler;
+use crate::object::{LocalStore, S3Store};
+use crate::{aws, lambda, telemetry};
+
+/// Runs the handler binary from its command line (outside Lambda).
+pub fn main<H: Handler>() -> ExitCode {
+    let args = LocalArgs::parse();
+    // The pipeline draws a progress line: only warnings and errors beside it.
+    let level = match &args.command {
+        LocalCommand::Pipeline { .. } => "warn",
+        _ => "info",
+    };
+    telemetry::init(false, level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(local::<H>(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A slips handler binary: in Lambda it serves the function `SLIPS_FUNCTION`
+/// names; here it runs the handler locally. `slips local` builds and runs it.
+#[derive(Debug, Parser)]
+struct LocalArgs {
+    #[command(subcommand)]
+    command: LocalCommand,
+}
+
+/// The `-c/--config FILE` option.
+#[derive(Debug, Clone, clap::Args)]
+struct ConfigFile {
+    /// The slips config.
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "config.yml"
+    )]
+    config: PathBuf,
+}
+
+/// What the handler runs on, locally: `slips local`'s options, which it
+/// passes on to the handler binary as they are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ObjectArgs {
+    /// A JSON file of object events (the original's format), an S3 event
+    /// notification, or an SNS notification wrapping one.
+    #[arg(
+        short = 'd',
+        long = "events",
+        value_name = "EVENTS.json",
+        conflicts_with = "object"
+    )]
+    pub events: Option<PathBuf>,
+    /// One object instead: `s3://bucket/key`, or a local file (with --format).
+    #[arg(long, value_name = "OBJECT", required_unless_present = "events")]
+    pub object: Option<String>,
+    /// The format chain, comma separated (e.g. `s3-lines,json`); by default
+    /// the config's bucket_mapping decides.
+    #[arg(long, value_name = "CHAIN")]
+    pub format: Option<String>,
+    /// Read the events' objects from DIR/BUCKET/KEY instead of S3.
+    #[arg(long, value_name = "DIR", conflicts_with = "object")]
+    pub buckets: Option<PathBuf>,
+}
+
+impl ObjectArgs {
+    /// These options as command-line arguments again.
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = Vec::new();
+        let mut push = |flag: &str, value: Option<std::ffi::OsString>| {
+            if let Some(value) = value {
+                args.push(flag.into());
+                args.push(value);
+            }
+        };
+        push("--events", self.events.clone().map(Into::into));
+        push("--object", self.object.clone().map(Into::into));
+        push("--format", self.format.clone().map(Into::into));
+        push("--buckets", self.buckets.clone().map(Into::into));
+        args
+    }
+}
+
+/// How the local pipeline runs: `slips run --local`'s options, which it
+/// passes on to the handler binary as they are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PipelineArgs {
+    /// Each subdirectory is a bucket; each file in it an object.
+    #[arg(long, value_name = "DIR", default_value = "buckets")]
+    pub buckets: PathBuf,
+    /// Where lanes, DLQ, error table and the emitted files are kept.
+    #[arg(long, value_name = "DIR", default_value = ".slips")]
+    pub state: PathBuf,
+    /// Keep running and pick up new files as they appear (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
+    /// Emit every file again, as if none had been seen.
+    #[arg(long)]
+    pub reprocess: bool,
+    /// `text`: a live progress line and a summary; `json`: one JSON object
+    /// (objects, processed, failed, dropped, records) as the last line of stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
+}
+
+impl PipelineArgs {
+    /// These options as command-line arguments again.
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "--buckets".into(),
+            self.buckets.clone().into(),
+            "--state".into(),
+            self.state.clone().into(),
+            "--output".into(),
+            self.output.clone().into(),
+        ];
+        if self.watch {
+            args.push("--watch".into());
+        }
+        if self.reprocess {
+            args.push("--reprocess".into());
+        }
+        args
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum LocalCommand {
+    /// Run the handler on object events or one object; print its result as JSON.
+    Local {
+        #[command(flatten)]
+        config: ConfigFile,
+        #[command(flatten)]
+        what: ObjectArgs,
+    },
+    /// Run one function once, as Lambda would, with the environment given
+    /// (what `slips invoke` runs, with the deployed stack's environment).
+    Invoke {
+        /// event-pusher, fast-dispatcher, slow-dispatcher, main, reporter or drain.
+        #[arg(long, value_parser = lambda::FUNCTIONS)]
+        function: String,
+        /// The invocation's payload (JSON).
+        #[arg(long, value_name = "FILE")]
+        event: PathBuf,
+        #[command(flatten)]
+        config: ConfigFile,
+    },
+    /// Run the whole pipeline on local buckets (what `slips run --local` runs).
+    Pipeline {
+        #[command(flatten)]
+        config: ConfigFile,
+        #[command(flatten)]
+        options: PipelineArgs,
+    },
+}
+
+async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
+    let (config, events, object, format, buckets) = match args.command {
+        LocalCommand::Local { config, what } => (
+            config.config,
+            what.events,
+            what.object,
+            what.format,
+            what.buckets,
+        ),
+        LocalCommand::Invoke {
+            function,
+            event,
+            config,
+        } => {
+            let config = crate::config::load(&config.config)?.config;
+            let payload: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?,
+            )
+            .with_context(|| format!("{} is not JSON", event.display()))?;
+            let function = lambda::Function::from_env(&function, &aws::sdk_config().await)?;
+            let response = function.call::<H>(&config, payload, None).await?;
+            println!("{}", serde_json::to_string(&response)?);
+            return Ok(());
+        }
+        LocalCommand::Pipeline { config, options } => {
+            let config = crate::config::load(&config.config)?.config;
+            let json = options.output == "json";
+            let options = crate::local::Options {
+                buckets: options.buckets,
+                state: options.state,
+                watch: options.watch,
+                reprocess: options.reprocess,
+                progress: !json,
+                rescan: crate::local::RESCAN,
+            };
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let on_signal = stop.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+            let summary = crate::local::run::<H>(&config, &options, &stop).await?;
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                println!(
+                    "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records",
+                    summary.objects,
+                    summary.dropped,
+                    summary.processed,
+                    summary.failed,
+                    summary.records
+                );
+                if summary.failed > 0 {
+                    println!(
+                        "see them with `slips errors --local`; after a fix, `slips drain --local` and run again"
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
+    let mut config = crate::config::load(&config)?.config;
+    let (events, store) = match (events, object) {
+        (Some(path), _) => {
+            let text =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let events = event::from_json(&text).with_context(|| format!("{}", path.display()))?;
+            let store = match buckets {
+                Some(dir) => Store::Local(LocalStore::buckets(dir)),
+                None => Store::S3(S3Store::new(aws::s3_client(&aws::sdk_config().await))),
+            };
+            (events, store)
+        }
+        (None, Some(object)) => match object.strip_prefix("s3://") {
+            Some(rest) => {
+                let (bucket, key) = rest
+                    .split_once('/')
+                    .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+                    .with_context(|| format!("`{object}`: expected s3://BUCKET/KEY"))?;
+                let store = Store::S3(S3Store::new(aws::s3_client(&aws::sdk_config().await)));
+                (vec![object_event(bucket, key)], store)
+            }
+            None => {
+                let Some(_) = &format else {
+                    bail!(
+                        "--object {object}: a local file needs --format (e.g. --format s3-lines,json)"
+                    );
+                };
+                (
+                    vec![object_event("", &object)],
+                    Store::Local(LocalStore::files()),
+                )
+            }
+        },
+        (None, None) => bail!("give --events FILE or --object OBJECT"),
+    };
+    if let Some(chain) = format {
+        override_format(&mut config, &events, &chain)?;
+    }
+    let invocation = match &store {
+        Store::S3(s3) => main::process::<H, _>(&config, s3, &events).await?,
+        Store::Local(local) => main::process::<H, _>(&config, local, &events).await?,
+    };
+    tracing::info!(
+        objects = invocation.summary.objects,
+        records = invocation.summary.records,
+        skipped = invocation.summary.skipped,
+        "done"
+    );
+    println!("{}", serde_json::to_string(&invocation.output)?);
+    Ok(())
+}
+
+enum Store {
+    S3(S3Store),
+    Local(LocalStore),
+}
+
+fn object_event(bucket: &str, key: &str) -> ObjectEvent {
+    ObjectEvent {
+        aws_region: String::new(),
+        event_time: String::new(),
+        event_name: "ObjectCreated:Put".into(),
+        bucket_name: bucket.into(),
+        bucket_arn: format!("arn:aws:s3:::{bucket}"),
+        object_key: key.into(),
+        object_size: 0,
+        object_etag: String::new(),
+        dest_stream: String::new(),
+        lane: None,
+        sequencer: None,
+        version_id: None,
+    }
+}
+
+/// `--format`: every object given is read with this chain.
+fn override_format(config: &mut Config, events: &[ObjectEvent], chain: &str) -> anyhow::Result<()> {
+    let names: Vec<String> = chain.split(',').map(|s| s.trim().to_string()).collect();
+    if let Err(errors) = FormatChain::parse(&names) {
+        let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
+        bail!("--format {chain}: {}", reasons.join("; "));
+    }
+    for event in events {
+        let mapping = crate::config::Mapping {
+            prefix: event.object_key.clone(),
+            format: names.clone(),
+            on_parse_error: Default::default(),
+        };
+        config
+            .bucket_mapping
+            .entry(event.bucket_name.clone())
+            .or_default()
+            .push(mapping);
+    }
+    Ok(())
+}
