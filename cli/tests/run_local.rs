@@ -319,3 +319,29 @@ fn killed_mid_run_the_next_run_resumes_and_loses_nothing() {
     );
     assert!(work.error_items().is_empty());
 }
+
+#[test]
+fn a_panicking_handler_is_a_failed_invocation_and_the_pipeline_goes_on() {
+    let work = Work::new("log-counter", "{panic_on: BOOM}", 1);
+    work.object("fast/a.json.gz", 3);
+    work.write("fast/boom.json", b"{\"msg\":\"BOOM\"}\n");
+    work.object("fast/c.json.gz", 2);
+    let summary = work.run();
+    assert_eq!(
+        (
+            summary["processed"].as_u64(),
+            summary["failed"].as_u64(),
+            summary["records"].as_u64()
+        ),
+        (Some(2), Some(1), Some(5)),
+        "{summary}"
+    );
+    let items = work.error_items();
+    assert_eq!(items.len(), 1);
+    let message = items[0]["error_message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("the handler panicked: record contains `BOOM` (panic_on)"),
+        "{message}"
+    );
+    assert_eq!(items[0]["events"][0]["object_key"], "fast/boom.json");
+}

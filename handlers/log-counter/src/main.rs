@@ -2,7 +2,8 @@
 //!
 //! Result: `{"records": N, "tags": {"<tag>": n, ...}}` (untagged records
 //! count only in `records`). With `args: {fail_on: TEXT}` a record whose raw
-//! text contains TEXT fails the invocation: a way to see the error path.
+//! text contains TEXT fails the invocation: a way to see the error path;
+//! `panic_on: TEXT` panics instead, to see that a panic is a failure too.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,8 @@ use slips::{Handler, Meta, Record};
 struct Args {
     /// Fail on a record containing this text.
     fail_on: Option<String>,
+    /// Panic on a record containing this text.
+    panic_on: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -24,6 +27,7 @@ struct Counts {
 
 struct LogCounter {
     fail_on: Option<String>,
+    panic_on: Option<String>,
     counts: Counts,
 }
 
@@ -34,6 +38,7 @@ impl Handler for LogCounter {
     async fn setup(args: Args) -> slips::Result<Self> {
         Ok(LogCounter {
             fail_on: args.fail_on.filter(|text| !text.is_empty()),
+            panic_on: args.panic_on.filter(|text| !text.is_empty()),
             counts: Counts::default(),
         })
     }
@@ -43,6 +48,11 @@ impl Handler for LogCounter {
             && memchr::memmem::find(&record.raw(), needle.as_bytes()).is_some()
         {
             slips::bail!("record contains `{needle}` (fail_on)");
+        }
+        if let Some(needle) = &self.panic_on
+            && memchr::memmem::find(&record.raw(), needle.as_bytes()).is_some()
+        {
+            panic!("record contains `{needle}` (panic_on)");
         }
         self.counts.records += 1;
         if let Some(tag) = meta.tag {
