@@ -10,18 +10,7 @@ use anyhow::{Context, anyhow};
 use slips::error_table::DynamoErrorTable;
 use slips::event::Lane;
 use slips::lanes::KinesisLanes;
-
-/// Output names of the stack (the template writes them).
-pub mod output {
-    pub const FAST_STREAM: &str = "FastStreamName";
-    pub const SLOW_STREAM: &str = "SlowStreamName";
-    pub const ERROR_TABLE: &str = "ErrorTableName";
-    pub const DRAIN_FUNCTION: &str = "DrainFunction";
-    pub const FAST_DISPATCHER: &str = "FastDispatcherFunction";
-    pub const SLOW_DISPATCHER: &str = "SlowDispatcherFunction";
-    pub const FAST_MAPPING: &str = "FastEventSourceMapping";
-    pub const SLOW_MAPPING: &str = "SlowEventSourceMapping";
-}
+use slips_templates::names::{Function, id, output};
 
 /// A deployed stack's outputs and the SDK configuration to reach it.
 pub struct Deployed {
@@ -35,7 +24,6 @@ pub struct Deployed {
 /// The logical id of the resource whose physical id (its `Ref`) is the value
 /// of the output `key`, for the outputs whose value is such a `Ref`.
 fn resource_of_output(key: &str) -> Option<&'static str> {
-    use slips_templates::names::{Function, id, output};
     Function::ALL
         .into_iter()
         .find(|f| f.output() == key)
@@ -82,16 +70,13 @@ impl Deployed {
             .iter()
             .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
             .collect();
-        let names = slips_templates::names::Function::ALL.map(|f| f.output());
-        let complete = names
-            .iter()
-            .chain(&[
-                output::FAST_STREAM,
-                output::SLOW_STREAM,
-                output::ERROR_TABLE,
-            ])
-            .chain(&[output::FAST_MAPPING, output::SLOW_MAPPING])
-            .all(|key| outputs.contains_key(*key));
+        let complete = Function::ALL
+            .map(Function::output)
+            .into_iter()
+            .chain(Lane::ALL.map(output::stream_name))
+            .chain(Lane::ALL.map(output::event_source_mapping))
+            .chain([output::ERROR_TABLE_NAME])
+            .all(|key| outputs.contains_key(key));
         let mut resources = HashMap::new();
         if !complete {
             let mut pages = cloudformation
@@ -140,29 +125,23 @@ impl Deployed {
     pub fn error_table(&self) -> anyhow::Result<DynamoErrorTable> {
         Ok(DynamoErrorTable::new(
             aws_sdk_dynamodb::Client::new(&self.sdk),
-            self.output(output::ERROR_TABLE)?.to_string(),
+            self.output(output::ERROR_TABLE_NAME)?.to_string(),
         ))
     }
 
     pub fn lanes(&self) -> anyhow::Result<KinesisLanes> {
         Ok(KinesisLanes::new(
             aws_sdk_kinesis::Client::new(&self.sdk),
-            self.output(output::FAST_STREAM)?.to_string(),
-            self.output(output::SLOW_STREAM)?.to_string(),
+            self.output(output::stream_name(Lane::Fast))?.to_string(),
+            self.output(output::stream_name(Lane::Slow))?.to_string(),
         ))
     }
 
     pub fn dispatcher(&self, lane: Lane) -> anyhow::Result<&str> {
-        self.output(match lane {
-            Lane::Fast => output::FAST_DISPATCHER,
-            Lane::Slow => output::SLOW_DISPATCHER,
-        })
+        self.output(Function::dispatcher(lane).output())
     }
 
     pub fn mapping(&self, lane: Lane) -> anyhow::Result<&str> {
-        self.output(match lane {
-            Lane::Fast => output::FAST_MAPPING,
-            Lane::Slow => output::SLOW_MAPPING,
-        })
+        self.output(output::event_source_mapping(lane))
     }
 }

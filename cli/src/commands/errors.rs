@@ -12,7 +12,7 @@ use slips::functions::drain;
 use slips::lanes::KinesisLanes;
 use slips::local::LocalState;
 
-use crate::stack::{self, Deployed};
+use crate::stack::Deployed;
 
 /// Where the error table is: the deployed stack's (by the config's
 /// `stack_name`), or the local pipeline's with --local.
@@ -276,7 +276,7 @@ async fn remote_drain(
     selection: Selection,
     dry_run: bool,
 ) -> anyhow::Result<drain::Drained> {
-    let function = deployed.output(stack::output::DRAIN_FUNCTION)?;
+    let function = deployed.output(slips_templates::Function::Drain.output())?;
     let request = serde_json::to_vec(&slips::DrainRequest { selection, dry_run })?;
     let answer = aws_sdk_lambda::Client::new(&deployed.sdk)
         .invoke()

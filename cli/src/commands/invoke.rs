@@ -25,18 +25,6 @@ pub struct InvokeArgs {
     debug: bool,
 }
 
-/// The stack output naming each function.
-fn output_of(function: &str) -> &'static str {
-    match function {
-        "event-pusher" => "EventPusherFunction",
-        "fast-dispatcher" => "FastDispatcherFunction",
-        "slow-dispatcher" => "SlowDispatcherFunction",
-        "main" => "MainFunction",
-        "reporter" => "ReporterFunction",
-        _ => "DrainFunction",
-    }
-}
-
 pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     let loaded = slips::config::load(&args.config)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -44,7 +32,11 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     let environment = runtime.block_on(async {
         let deployed = Deployed::resolve(&loaded.config.stack_name).await?;
-        let name = deployed.output(output_of(&args.function))?.to_string();
+        let function = slips_templates::Function::ALL
+            .into_iter()
+            .find(|f| f.name() == args.function)
+            .with_context(|| format!("{}: not a slips function", args.function))?;
+        let name = deployed.output(function.output())?.to_string();
         let configuration = aws_sdk_lambda::Client::new(&deployed.sdk)
             .get_function_configuration()
             .function_name(&name)
