@@ -128,14 +128,17 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
             if record.trim_ascii().is_empty() {
                 continue;
             }
-            let at = if lines {
-                format!("{url}:{line}")
-            } else {
-                url.clone()
+            // Where the record is, for messages: built only when one is written.
+            let at = || {
+                if lines {
+                    format!("{url}:{line}")
+                } else {
+                    url.clone()
+                }
             };
             if let Err(error) = chain.apply(record, &mut states, &mut out, &mut scratch) {
                 match on_parse_error {
-                    OnParseError::Fail => bail!("{at}: {error}"),
+                    OnParseError::Fail => bail!("{}: {error}", at()),
                     OnParseError::Skip => {
                         skipped += 1;
                         let reason = error.to_string();
@@ -160,7 +163,7 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
                 handler
                     .recv(&meta, &Record::new(item))
                     .await
-                    .with_context(|| format!("{at}: the handler failed"))?;
+                    .with_context(|| format!("{}: the handler failed", at()))?;
                 index += 1;
             }
         }
