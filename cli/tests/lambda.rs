@@ -103,12 +103,12 @@ bucket_mapping:
             environment.get("SLIPS_FUNCTION").map(String::as_str),
             Some(function.name())
         );
-        Function::start(
-            &handler_binary(),
-            function.logical_id(),
-            self.dir.path(),
-            &environment,
-        )
+        // Lambda names the function by its physical name (Main invokes itself by it).
+        let name = self
+            .physical
+            .get(function.logical_id())
+            .map_or(function.logical_id(), String::as_str);
+        Function::start(&handler_binary(), name, self.dir.path(), &environment)
     }
 
     async fn stream_events(&self, stream: &str) -> Vec<slips::event::ObjectEvent> {
@@ -171,6 +171,13 @@ async fn event_pusher_main_and_dispatcher_as_lambda_runs_them() {
         Outcome::Response(result) => panic!("main should have failed: {result}"),
     }
 
+    // A batch with a poisoned object: the good one is processed, the
+    // poisoned one handed back to Main alone (an asynchronous invoke).
+    match main.invoke(serde_json::to_value([&on_lane[0], &poisoned]).expect("events")) {
+        Outcome::Response(result) => assert_eq!(result, json!({"records": 2, "tags": {}})),
+        Outcome::Error(error) => panic!("the batch should succeed: {error}"),
+    }
+
     // Main reports CloudWatch metrics in embedded metric format (its log
     // lines reach us through a pipe: give them a moment).
     let started = std::time::Instant::now();
@@ -198,6 +205,17 @@ async fn event_pusher_main_and_dispatcher_as_lambda_runs_them() {
     assert!(
         emf.iter().any(|d| metric(d, "FailedObjects") == Some(1.0)),
         "the failed invocation is counted: {emf:?}"
+    );
+    while !emf.iter().any(|d| metric(d, "HandedBack") == Some(1.0))
+        && started.elapsed() < std::time::Duration::from_secs(5)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        emf = main.json_lines();
+    }
+    assert!(
+        emf.iter()
+            .any(|d| metric(d, "HandedBack") == Some(1.0) && metric(d, "Objects") == Some(2.0)),
+        "the handed-back object is counted: {emf:?}"
     );
 
     // FastDispatcher: a Kinesis batch → an asynchronous invoke of Main.

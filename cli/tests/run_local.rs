@@ -345,3 +345,60 @@ fn a_panicking_handler_is_a_failed_invocation_and_the_pipeline_goes_on() {
     );
     assert_eq!(items[0]["events"][0]["object_key"], "fast/boom.json");
 }
+
+#[test]
+fn one_poisoned_object_fails_alone_and_its_nine_batch_mates_are_processed_once() {
+    let work = Work::new("jsonl-sink", "{path: sink.jsonl}", 10);
+    let mut good = Vec::new();
+    for i in 0..9 {
+        let key = format!("fast/obj-{i}.json.gz");
+        work.object(&key, 3 + i);
+        good.push((key, 3 + i));
+    }
+    // Not JSON on line 2: Main fails this object (on_parse_error: fail).
+    work.write(
+        "fast/poison.json",
+        b"{\"object\":\"fast/poison.json\",\"line\":0}\nnot json\n",
+    );
+    let summary = work.run();
+    assert_eq!(
+        (
+            summary["objects"].as_u64(),
+            summary["processed"].as_u64(),
+            summary["failed"].as_u64()
+        ),
+        (Some(10), Some(9), Some(1)),
+        "{summary}"
+    );
+    let items = work.error_items();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let keys: Vec<_> = items[0]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["object_key"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        keys,
+        ["fast/poison.json"],
+        "the item names only that object"
+    );
+    let message = items[0]["error_message"].as_str().unwrap_or_default();
+    assert!(message.contains("fast/poison.json:2: "), "{message}");
+
+    // Every record of the good objects arrived exactly once: no batch retry repeated them.
+    let text = std::fs::read_to_string(work.path("sink.jsonl")).expect("sink");
+    let mut seen = std::collections::BTreeMap::<(String, u64), u32>::new();
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a sink line");
+        let record = &value["record"];
+        let object = record["object"].as_str().unwrap_or_default().to_string();
+        *seen
+            .entry((object, record["line"].as_u64().unwrap_or(0)))
+            .or_default() += 1;
+    }
+    let good_ref: Vec<(&str, usize)> = good.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    for record in expected(&good_ref) {
+        assert_eq!(seen.get(&record), Some(&1), "{record:?}");
+    }
+}

@@ -61,7 +61,7 @@ pub trait Handler: Sized + Send {
     /// `handler.args` of the config, deserialized (`{}` when not given).
     type Args: DeserializeOwned + Send;
     /// What `result` returns: logged, and printed by `slips local`.
-    type Output: Serialize;
+    type Output: Serialize + Send;
 
     fn setup(args: Self::Args) -> impl Future<Output = Result<Self>> + Send;
 

@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_lambda_events::event::sns::SnsEvent;
+use aws_lambda_events::event::sns::{SnsEvent, SnsMessage};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::error_table::{DynamoErrorTable, Selection};
+use crate::error_table::{DynamoErrorTable, Failure, Selection};
 use crate::event::{self, Lane, ObjectEvent};
 use crate::functions::{dispatcher, drain, event_pusher, main, reporter};
 use crate::handler::Handler;
@@ -24,6 +24,8 @@ pub const FUNCTION_ENV: &str = "SLIPS_FUNCTION";
 /// The environment variable with the path of the config (JSON) in Lambda;
 /// by default `slips.json` in the code's directory.
 pub const CONFIG_ENV: &str = "SLIPS_CONFIG";
+/// The name of the running function, which Lambda sets.
+pub const LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Environment variables the stack sets, by function (see the template).
 pub mod env {
@@ -64,8 +66,15 @@ pub struct DrainRequest {
 /// One function with its adapters.
 pub enum Function {
     EventPusher(KinesisLanes),
-    Dispatcher { invoker: LambdaInvoker, lane: Lane },
-    Main(S3Store),
+    Dispatcher {
+        invoker: LambdaInvoker,
+        lane: Lane,
+    },
+    /// Main reads objects from S3 and hands failed objects back to itself.
+    Main {
+        store: S3Store,
+        retry: LambdaInvoker,
+    },
     Reporter(DynamoErrorTable),
     Drain(DynamoErrorTable, KinesisLanes),
 }
@@ -99,7 +108,14 @@ impl Function {
                     other => bail!("{}={other}: expected fast or slow", env::LANE),
                 },
             },
-            "main" => Function::Main(S3Store::new(crate::aws::s3_client(sdk))),
+            "main" => Function::Main {
+                store: S3Store::new(crate::aws::s3_client(sdk)),
+                // Lambda names the function it runs; `slips invoke` sets it too.
+                retry: LambdaInvoker::new(
+                    aws_sdk_lambda::Client::new(sdk),
+                    required(LAMBDA_FUNCTION_NAME)?,
+                ),
+            },
             "reporter" => Function::Reporter(error_table()?),
             "drain" => Function::Drain(error_table()?, lanes()?),
             other => bail!(
@@ -151,45 +167,25 @@ impl Function {
                 events
                     .iter_mut()
                     .for_each(|e| _ = e.lane.get_or_insert(*lane));
-                let dispatched = dispatcher::send(invoker, &events).await?;
                 let delay = Duration::from_secs_f64(delay.max(0.0));
-                dispatcher::pause(pause_within(delay, deadline)).await;
+                let dispatched =
+                    dispatcher::dispatch(invoker, &events, pause_within(delay, deadline)).await?;
                 serde_json::to_value(dispatched)?
             }
-            Function::Main(store) => {
+            Function::Main { store, retry } => {
                 let events = event::from_value(payload)?;
-                let lane = events.first().and_then(|e| e.lane).map(Lane::name);
-                let bytes: u64 = events.iter().map(|e| e.object_size).sum();
-                let result = main::process::<H, _>(config, store, &events).await;
-                let (records, failures) = match &result {
-                    Ok(invocation) => (invocation.summary.records, 0),
-                    Err(_) => (0, events.len()),
-                };
-                metrics(
-                    config,
-                    "main",
-                    lane,
-                    vec![
-                        ("Objects", events.len() as f64),
-                        ("Bytes", bytes as f64),
-                        ("Records", records as f64),
-                        ("FailedObjects", failures as f64),
-                    ],
-                );
-                let invocation = result?;
-                tracing::info!(
-                    objects = invocation.summary.objects,
-                    records = invocation.summary.records,
-                    skipped = invocation.summary.skipped,
-                    "invocation done"
-                );
-                serde_json::to_value(invocation.output)?
+                let handled = main::handle::<H, _, _>(config, store, retry, &events).await?;
+                serde_json::to_value(handled.output)?
             }
             Function::Reporter(table) => {
                 let event: SnsEvent =
                     serde_json::from_value(payload).context("not an SNS event")?;
-                let messages: Vec<_> = event.records.into_iter().map(|r| r.sns).collect();
-                serde_json::to_value(reporter::report(table, &messages).await?)?
+                let failures = event
+                    .records
+                    .iter()
+                    .map(|record| dead_letter(&record.sns))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                serde_json::to_value(reporter::report(table, &failures).await?)?
             }
             Function::Drain(table, lanes) => {
                 let request: DrainRequest =
@@ -268,12 +264,10 @@ pub async fn serve<H: Handler>() -> anyhow::Result<()> {
                 {
                     Ok(response) => Ok(response),
                     Err(error) => {
-                        tracing::error!(
-                            request_id,
-                            error = format!("{error:#}"),
-                            "invocation failed"
-                        );
-                        Err(lambda_runtime::Error::from(format!("{error:#}")))
+                        // Bounded: it travels on as the dead letter's ErrorMessage.
+                        let message = main::error_message(&error);
+                        tracing::error!(request_id, error = message, "invocation failed");
+                        Err(lambda_runtime::Error::from(message))
                     }
                 }
             }
@@ -281,6 +275,29 @@ pub async fn serve<H: Handler>() -> anyhow::Result<()> {
     ))
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The failure a dead letter carries: Main's payload as the SNS message,
+/// Lambda's request id and error as its attributes.
+fn dead_letter(message: &SnsMessage) -> anyhow::Result<Failure> {
+    let attribute = |name: &str| {
+        message
+            .message_attributes
+            .get(name)
+            .map(|a| a.value.clone())
+    };
+    let request_id = attribute("RequestID")
+        .or_else(|| (!message.message_id.is_empty()).then(|| message.message_id.clone()))
+        .ok_or_else(|| anyhow::anyhow!("a DLQ message without RequestID"))?;
+    let events = event::from_json(message.message.as_bytes())
+        .map_err(|e| anyhow::anyhow!("DLQ message of request {request_id}: {e}"))?;
+    Ok(Failure {
+        request_id,
+        events,
+        error_code: attribute("ErrorCode").unwrap_or_default(),
+        error_message: attribute("ErrorMessage").unwrap_or_default(),
+        at: chrono::Utc::now(),
+    })
 }
 
 /// The object events of a Kinesis batch; a record that is not one is logged

@@ -5,6 +5,7 @@
 //! as plain logic over small ports, with their AWS and local adapters.
 
 pub mod aws;
+pub mod backoff;
 pub mod config;
 pub mod error_table;
 pub mod event;

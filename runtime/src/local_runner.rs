@@ -14,6 +14,7 @@ use crate::format::FormatChain;
 use crate::functions::main;
 use crate::handler::Handler;
 use crate::object::{LocalStore, S3Store};
+use crate::telemetry::MainDone;
 use crate::{aws, lambda, telemetry};
 
 /// Runs the handler binary from its command line (outside Lambda).
@@ -286,13 +287,27 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
         Store::S3(s3) => main::process::<H, _>(&config, s3, &events).await?,
         Store::Local(local) => main::process::<H, _>(&config, local, &events).await?,
     };
-    tracing::info!(
-        objects = invocation.summary.objects,
-        records = invocation.summary.records,
-        skipped = invocation.summary.skipped,
-        "done"
-    );
-    println!("{}", serde_json::to_string(&invocation.output)?);
+    MainDone {
+        stack: &config.stack_name,
+        events: &events,
+        summary: &invocation.summary,
+        handed_back: 0,
+    }
+    .emit();
+    // The result covers the objects that were processed (if any was).
+    if invocation.failed.len() < events.len() {
+        println!("{}", serde_json::to_string(&invocation.output)?);
+    }
+    if let Some(first) = invocation.failed.first() {
+        for failure in &invocation.failed[1..] {
+            eprintln!("error: {:#}", failure.error);
+        }
+        let error = anyhow::anyhow!("{:#}", first.error);
+        return Err(match invocation.failed.len() {
+            1 if events.len() == 1 => error,
+            n => error.context(format!("{n} of {} objects failed", events.len())),
+        });
+    }
     Ok(())
 }
 

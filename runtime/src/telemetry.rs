@@ -73,6 +73,78 @@ impl ObjectIgnored<'_> {
     }
 }
 
+/// An object that failed in Main (a bad object, a parse error, a handler
+/// error or panic); its batch-mates go on.
+pub struct ObjectFailed<'a> {
+    pub object: &'a str,
+    pub error: &'a anyhow::Error,
+}
+
+impl ObjectFailed<'_> {
+    pub fn emit(&self) {
+        tracing::warn!(
+            object = self.object,
+            error = crate::functions::main::error_message(self.error),
+            "object failed"
+        );
+    }
+}
+
+/// One invocation of Main done: logged, and counted as CloudWatch metrics
+/// (function `main`, by lane) in Lambda.
+pub struct MainDone<'a> {
+    pub stack: &'a str,
+    pub events: &'a [crate::event::ObjectEvent],
+    pub summary: &'a crate::functions::main::Summary,
+    /// Failed objects handed back to Main as invocations of their own.
+    pub handed_back: u64,
+}
+
+impl MainDone<'_> {
+    pub fn emit(&self) {
+        let s = self.summary;
+        tracing::info!(
+            objects = self.events.len(),
+            processed = s.objects,
+            records = s.records,
+            skipped = s.skipped,
+            failed = s.failed,
+            handed_back = self.handed_back,
+            "invocation done"
+        );
+        let bytes: u64 = self.events.iter().map(|e| e.object_size).sum();
+        Metrics {
+            stack: self.stack,
+            function: "main",
+            lane: self.events.first().and_then(|e| e.lane).map(|l| l.name()),
+            values: vec![
+                ("Objects", self.events.len() as f64),
+                ("Bytes", bytes as f64),
+                ("Records", s.records as f64),
+                ("FailedObjects", s.failed as f64),
+                ("HandedBack", self.handed_back as f64),
+            ],
+        }
+        .emit();
+    }
+}
+
+/// A failed invocation recorded in the error table (Reporter).
+pub struct FailureRecorded<'a> {
+    pub failure: &'a crate::error_table::Failure,
+}
+
+impl FailureRecorded<'_> {
+    pub fn emit(&self) {
+        tracing::warn!(
+            request_id = self.failure.request_id,
+            objects = self.failure.events.len(),
+            error = self.failure.error_message,
+            "failed invocation recorded in the error table"
+        );
+    }
+}
+
 /// A CloudWatch metric in embedded metric format: one JSON line on stdout
 /// that CloudWatch Logs turns into metrics, with no API call and no extra
 /// permission. Namespace `slips`; dimensions stack, function and lane.

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_lambda_events::event::sns::SnsMessage;
 use aws_sdk_kinesis::config::interceptors::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextMut,
 };
@@ -17,7 +16,7 @@ use aws_sdk_kinesis::operation::put_records::{PutRecordsInput, PutRecordsOutput}
 use aws_sdk_kinesis::types::PutRecordsResultEntry;
 use serde_json::json;
 use slips::config::Config;
-use slips::error_table::{self, DynamoErrorTable, ErrorStore, Selection};
+use slips::error_table::{self, DynamoErrorTable, ErrorStore, Failure, Selection};
 use slips::event::{Lane, ObjectEvent};
 use slips::functions::{dispatcher, drain, event_pusher, reporter};
 use slips::invoker::LambdaInvoker;
@@ -279,7 +278,7 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
     assert_eq!(payloads.len(), dispatched.invocations);
     let mut sent = Vec::new();
     for payload in payloads {
-        assert!(payload.len() <= dispatcher::MAX_ASYNC_PAYLOAD_BYTES);
+        assert!(payload.len() <= dispatcher::MAX_PAYLOAD_BYTES);
         sent.extend(
             serde_json::from_slice::<Vec<ObjectEvent>>(&payload).expect("a JSON array of events"),
         );
@@ -294,18 +293,16 @@ async fn error_table() -> DynamoErrorTable {
     DynamoErrorTable::new(client, table)
 }
 
-fn dlq_message(request_id: &str, events: &[ObjectEvent], error: &str) -> SnsMessage {
-    serde_json::from_value(json!({
-        "Type": "Notification", "MessageId": format!("msg-{request_id}"), "TopicArn": "arn:aws:sns:us-east-1:123456789012:dlq",
-        "Message": serde_json::to_string(events).expect("events"), "Timestamp": "2026-11-22T08:20:00.000Z",
-        "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://example.invalid/c", "UnsubscribeUrl": "https://example.invalid/u",
-        "MessageAttributes": {
-            "RequestID": {"Type": "String", "Value": request_id},
-            "ErrorCode": {"Type": "String", "Value": "200"},
-            "ErrorMessage": {"Type": "String", "Value": error}
-        }
-    }))
-    .expect("DLQ message")
+/// The failure a dead letter of Main carries (Lambda's SNS envelope is
+/// decoded at the edge, tested in `cli/tests/lambda.rs`).
+fn dlq_message(request_id: &str, events: &[ObjectEvent], error: &str) -> Failure {
+    Failure {
+        request_id: request_id.into(),
+        events: events.to_vec(),
+        error_code: "200".into(),
+        error_message: error.into(),
+        at: chrono::Utc::now(),
+    }
 }
 
 #[tokio::test]

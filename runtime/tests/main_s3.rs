@@ -116,7 +116,9 @@ impl Bucket {
         config: &Config,
         events: &[ObjectEvent],
     ) -> anyhow::Result<Invocation<Vec<String>>> {
-        main::process::<Collect, _>(config, &self.store, events).await
+        main::process::<Collect, _>(config, &self.store, events)
+            .await?
+            .all_processed()
     }
 }
 
@@ -334,7 +336,55 @@ async fn handler_errors_and_panics_fail_the_invocation() {
     let error = bucket.run(&panicking, &[event]).await.expect_err("panic");
     assert_eq!(
         format!("{error:#}"),
-        "the handler panicked: boom on POISON here"
+        format!(
+            "s3://{}/logs/poison.log: the handler panicked: boom on POISON here",
+            bucket.name
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_poisoned_object_fails_alone_and_its_batch_mates_are_processed() {
+    let bucket = Bucket::new().await;
+    let mut events = Vec::new();
+    for (key, body) in [
+        ("logs/a.log", "a1\na2\n"),
+        ("logs/poison.log", "fine\nPOISON here\nafter\n"),
+        ("logs/boom.log", "BOOM\n"),
+        ("logs/b.log", "b1\n"),
+    ] {
+        events.push(bucket.put(key, body.as_bytes().to_vec()).await);
+    }
+    let mapping = json!([{"prefix": "", "format": ["s3-lines"]}]);
+    let config = bucket.config(mapping, json!({"fail_on": "POISON", "panic_on": "BOOM"}));
+    let out = main::process::<Collect, _>(&config, &bucket.store, &events)
+        .await
+        .expect("the batch as a whole goes on");
+    assert_eq!(
+        (out.summary.objects, out.summary.records, out.summary.failed),
+        (2, 3, 2)
+    );
+    // The handler saw the poisoned object's first line before it failed (it
+    // will see it again when that object is retried: at least once).
+    assert_eq!(out.output, ["1|-|a1", "2|-|a2", "1|-|fine", "1|-|b1"]);
+    let failed: Vec<_> = out
+        .failed
+        .iter()
+        .map(|f| (f.event.object_key.as_str(), format!("{:#}", f.error)))
+        .collect();
+    assert_eq!(failed[0].0, "logs/poison.log");
+    assert!(
+        failed[0]
+            .1
+            .ends_with("logs/poison.log:2: the handler failed: refusing POISON here")
+    );
+    assert_eq!(failed[1].0, "logs/boom.log");
+    assert!(
+        failed[1]
+            .1
+            .ends_with("logs/boom.log: the handler panicked: boom on BOOM"),
+        "{}",
+        failed[1].1
     );
 }
 

@@ -9,7 +9,7 @@ use slips::event::Lane;
 
 use crate::RenderError;
 use crate::cfn::{Keep, Named, Resource, Resources, get_att, reference};
-use crate::limits::MAX_SQS_RETENTION_SECONDS;
+use crate::limits::{MAX_SQS_MESSAGE_BYTES, MAX_SQS_RETENTION_SECONDS};
 use crate::names::{Function, id};
 
 /// The AWS-managed KMS key of each service: no key policy to maintain and no
@@ -118,6 +118,8 @@ pub fn build(config: &Config, resources: &mut Resources) -> Result<Backend, Rend
                     "AWS::SQS::Queue",
                     json!({
                         "MessageRetentionPeriod": MAX_SQS_RETENTION_SECONDS,
+                        // Its largest message (MAX_FAILURE_MESSAGE_BYTES) is over the default 256 KiB.
+                        "MaximumMessageSize": MAX_SQS_MESSAGE_BYTES,
                         "KmsMasterKeyId": SQS_KEY,
                     }),
                 )

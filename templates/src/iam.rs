@@ -6,7 +6,7 @@
 //! |---|---|
 //! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters) |
 //! | each Dispatcher | read its own lane's stream; invoke Main; send to the failure queue (discarded batches) |
-//! | Main | get objects under the mapped bucket prefixes (and decrypt them with `handler.kms_key_arns`); publish to the DLQ topic; manage its network interfaces in a VPC |
+//! | Main | get objects under the mapped bucket prefixes (and decrypt them with `handler.kms_key_arns`); publish to the DLQ topic; invoke itself (a failed object handed back alone); manage its network interfaces in a VPC |
 //! | Reporter | read and write error items; send to the failure queue (its dead letters) |
 //! | Drain | scan, read and delete error items; put records on both lane streams |
 //!
@@ -101,6 +101,38 @@ pub fn role(
         ),
     );
     Ok(get_att(&role_id, "Arn"))
+}
+
+/// The logical id of Main's permission to invoke itself.
+pub const MAIN_HAND_BACK_POLICY: &str = "MainFuncHandBackPolicy";
+
+/// Main's permission to invoke itself, which it uses to hand a failed
+/// object of a batch back as an invocation of its own. A policy of its own:
+/// inside Main's role it would make the role and the function depend on
+/// each other. A role given in the config must allow this itself (without
+/// it, a batch with a failed object fails whole, as Lambda retries it).
+pub fn main_hand_back(config: &Config, resources: &mut Resources) {
+    if existing_role(config, Function::Main).is_some() {
+        return;
+    }
+    resources.add(
+        MAIN_HAND_BACK_POLICY,
+        Resource::new(
+            "AWS::IAM::RolePolicy",
+            json!({
+                "RoleName": crate::cfn::reference(&Function::Main.role_id()),
+                "PolicyName": "slips-main-hand-back",
+                "PolicyDocument": {
+                    "Version": POLICY_VERSION,
+                    "Statement": [statement(
+                        "InvokeItselfWithFailedObjects",
+                        &["lambda:InvokeFunction"],
+                        vec![get_att(Function::Main.logical_id(), "Arn")],
+                    )],
+                },
+            }),
+        ),
+    );
 }
 
 /// The role the config gives for `function`, if any.

@@ -118,6 +118,7 @@ pub fn render(config: &Config) -> Result<Template, RenderError> {
         let role = iam::role(config, &backend, function, &mut resources)?;
         functions::build(config, &backend, function, role, &mut resources);
     }
+    iam::main_hand_back(config, &mut resources);
     wiring::build(config, &backend, &mut resources)?;
     observability::build(config, &backend, &mut resources);
     if resources.len() > limits::MAX_RESOURCES {

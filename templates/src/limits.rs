@@ -36,3 +36,19 @@ pub const MAX_SQS_RETENTION_SECONDS: u32 = 1_209_600;
 /// The longest partition name (`aws-us-gov`, `aws-iso-b`...), for estimating
 /// the size of a policy before CloudFormation resolves `${AWS::Partition}`.
 pub const MAX_PARTITION_CHARS: usize = 10;
+
+/// Bytes of one SQS message, at most (1 MiB). SQS API, SetQueueAttributes
+/// `MaximumMessageSize`: 1,024 to 1,048,576 (the default is 262,144).
+pub const MAX_SQS_MESSAGE_BYTES: u32 = 1_048_576;
+
+/// Bytes SNS adds around a message when it invokes Lambda (type, ids, topic
+/// ARN, timestamps, signature and certificate URLs, the attributes), at
+/// most: measured under 1.5 KB with the longest ARNs, rounded up.
+pub const SNS_LAMBDA_ENVELOPE_BYTES: usize = 8 * 1024;
+
+/// The largest message the failure queue receives: a function's dead letter
+/// of an SNS event (EventPusher's notification, Reporter's dead letter of
+/// Main), whose message is JSON-escaped inside it, so up to twice as long.
+pub const MAX_FAILURE_MESSAGE_BYTES: usize =
+    2 * slips::functions::dispatcher::MAX_SNS_MESSAGE_BYTES + SNS_LAMBDA_ENVELOPE_BYTES;
+const _: () = assert!(MAX_FAILURE_MESSAGE_BYTES <= MAX_SQS_MESSAGE_BYTES as usize);

@@ -63,6 +63,20 @@ fn statements(template: &Value) -> Vec<(String, Value)> {
             }
         }
     }
+    // Policies of their own, by the role they attach to.
+    for (_, policy) in of_type(template, "AWS::IAM::RolePolicy") {
+        let role = policy["Properties"]["RoleName"]["Ref"]
+            .as_str()
+            .expect("a policy of a role of the stack")
+            .to_string();
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            out.push((role.clone(), statement.clone()));
+        }
+    }
     out
 }
 
@@ -762,4 +776,35 @@ fn the_example_fits_in_a_template_body() {
             "{what}: {size} bytes; deploy would need an S3 TemplateURL"
         );
     }
+}
+
+#[test]
+fn main_may_invoke_only_itself_to_hand_back_a_failed_object() {
+    let template = template(&config_with(|_| {}));
+    let main = Function::Main;
+    let hand_back: Vec<_> = statements(&template)
+        .into_iter()
+        .filter(|(_, s)| as_list(&s["Action"]).contains(&json!("lambda:InvokeFunction")))
+        .filter(|(role, _)| *role == main.role_id())
+        .map(|(_, s)| s["Resource"].clone())
+        .collect();
+    assert_eq!(
+        hand_back,
+        [json!([{"Fn::GetAtt": [main.logical_id(), "Arn"]}])]
+    );
+    // A given role is not changed: it must allow this itself.
+    let template = self::template(&config_with(reuse_everything));
+    assert!(of_type(&template, "AWS::IAM::RolePolicy").is_empty());
+}
+
+#[test]
+fn the_failure_queue_holds_its_largest_message() {
+    let template = template(&config_with(|_| {}));
+    let queue = &resources(&template)["PipelineFailureQueue"]["Properties"];
+    let size = queue["MaximumMessageSize"].as_u64().expect("a size");
+    // Reporter's dead letter: an SNS event wrapping a full dead letter of
+    // Main, its message JSON-escaped (so up to twice as long).
+    let largest = 2 * slips::functions::dispatcher::MAX_SNS_MESSAGE_BYTES as u64 + 8 * 1024;
+    assert!(size >= largest, "{size} < {largest}");
+    assert!(size <= 1_048_576, "SQS's maximum");
 }

@@ -2,13 +2,34 @@
 //! Main out, then a pause of the lane's delay. Kinesis hands a shard's
 //! batches over one after another, so the pause bounds the lane's rate.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use crate::backoff::Backoff;
 use crate::event::ObjectEvent;
 use crate::invoker::Invoker;
 
-/// The largest payload of an asynchronous invoke: 256 KB (Lambda quotas).
-pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 256 * 1024;
+/// The largest payload of an asynchronous invoke: 1 MB (Lambda API
+/// reference, Invoke: "For asynchronous invocations, the maximum payload
+/// size is 1 MB").
+pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 1024 * 1024;
+/// The largest SNS message, body and attributes together: 256 KiB (SNS
+/// quotas, "Message size"; SNS counts attribute names, types and values).
+pub const MAX_SNS_MESSAGE_BYTES: usize = 262_144;
+/// What Lambda adds to a dead letter as attributes: `RequestID` (a UUID),
+/// `ErrorCode` (3 digits) and `ErrorMessage` (truncated to 1 KB), with their
+/// names and types (Lambda Developer Guide, "Dead-letter queues"), rounded up.
+pub const DEAD_LETTER_ATTRIBUTES_BYTES: usize = 2 * 1024;
+/// The largest payload a Dispatcher sends Main: small enough that, when Main
+/// fails, its dead letter (the payload plus Lambda's attributes) fits the
+/// SNS dead-letter topic. Lambda deletes a dead letter too large for its
+/// target (counting `DeadLetterErrors`), so the async limit is not the bound.
+pub const MAX_PAYLOAD_BYTES: usize = MAX_SNS_MESSAGE_BYTES - DEAD_LETTER_ATTRIBUTES_BYTES;
+const _: () = assert!(MAX_PAYLOAD_BYTES <= MAX_ASYNC_PAYLOAD_BYTES);
+
+/// How long one invoke of Main is retried (throttling, a network error)
+/// before the batch fails and Kinesis retries it whole, payloads already
+/// sent included.
+pub const INVOKE_RETRY_BUDGET: Duration = Duration::from_secs(120);
 
 /// What one batch became.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -17,23 +38,36 @@ pub struct Dispatched {
     pub invocations: usize,
 }
 
-/// Invokes Main with `events`, split into payloads that fit the async limit,
-/// then waits `delay`. An invoke that fails fails the batch (Kinesis retries it).
+/// The Dispatcher's entry point, the same in Lambda and locally: invokes
+/// Main with `events`, split into payloads that fit [`MAX_PAYLOAD_BYTES`],
+/// then waits `delay` (the lane's throttle). A failed invoke is retried in
+/// place with backoff; one that still fails fails the batch (Kinesis retries
+/// it, so the payloads sent before it are sent again: Main is idempotent).
 pub async fn dispatch<I: Invoker>(
     invoker: &I,
     events: &[ObjectEvent],
     delay: Duration,
 ) -> anyhow::Result<Dispatched> {
-    let dispatched = send(invoker, events).await?;
-    pause(delay).await;
-    Ok(dispatched)
-}
-
-/// The first half of [`dispatch`]: every event handed to Main.
-pub async fn send<I: Invoker>(invoker: &I, events: &[ObjectEvent]) -> anyhow::Result<Dispatched> {
-    let payloads = payloads(events, MAX_ASYNC_PAYLOAD_BYTES)?;
-    for payload in &payloads {
-        invoker.invoke(payload.clone()).await?;
+    let payloads = payloads(events, MAX_PAYLOAD_BYTES)?;
+    for (i, payload) in payloads.iter().enumerate() {
+        let mut backoff = Backoff::until(Instant::now() + INVOKE_RETRY_BUDGET);
+        let mut attempt = 1;
+        while let Err(error) = invoker.invoke(payload.clone()).await {
+            if !backoff.wait().await {
+                return Err(error.context(format!(
+                    "payload {} of {} ({} objects in the batch), after {attempt} attempts",
+                    i + 1,
+                    payloads.len(),
+                    events.len()
+                )));
+            }
+            tracing::warn!(
+                attempt,
+                error = format!("{error:#}"),
+                "invoking Main failed; retrying"
+            );
+            attempt += 1;
+        }
     }
     let dispatched = Dispatched {
         events: events.len(),
@@ -44,14 +78,10 @@ pub async fn send<I: Invoker>(invoker: &I, events: &[ObjectEvent]) -> anyhow::Re
         invocations = dispatched.invocations,
         "batch dispatched"
     );
-    Ok(dispatched)
-}
-
-/// The second half of [`dispatch`]: the lane's throttle.
-pub async fn pause(delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    Ok(dispatched)
 }
 
 /// JSON arrays of events, each at most `limit` bytes; an event too large
@@ -107,12 +137,34 @@ mod tests {
         }
         assert_eq!(back, events);
         assert_eq!(
-            super::payloads(&events, MAX_ASYNC_PAYLOAD_BYTES)
-                .unwrap()
-                .len(),
+            super::payloads(&events, MAX_PAYLOAD_BYTES).unwrap().len(),
             1
         );
         assert!(super::payloads(&events[..1], 10).is_err());
         assert!(super::payloads(&[], 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_dead_letter_of_the_largest_payload_fits_the_sns_topic() {
+        // The longest keys S3 allows (1,024 bytes), full of characters JSON escapes.
+        let key = format!("logs/{}", "\"\\".repeat(509));
+        let events: Vec<_> = (0..2000).map(|_| event(&key)).collect();
+        let payloads = payloads(&events, MAX_PAYLOAD_BYTES).unwrap();
+        assert!(payloads.len() > 1);
+        // Lambda's attributes at their largest: names, types ("String",
+        // "Number") and values, the error message truncated to 1 KB.
+        let attributes = ["RequestID", "String", &"f".repeat(36)]
+            .iter()
+            .chain(&["ErrorCode", "Number", "200"])
+            .chain(&["ErrorMessage", "String", &"e".repeat(1024)])
+            .map(|part| part.len())
+            .sum::<usize>();
+        for payload in &payloads {
+            assert!(
+                payload.len() + attributes <= MAX_SNS_MESSAGE_BYTES,
+                "a dead letter of {} bytes",
+                payload.len() + attributes
+            );
+        }
     }
 }

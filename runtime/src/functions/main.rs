@@ -4,6 +4,12 @@
 //! prefix picks the format chain; the object is streamed, decompressed and
 //! cut into records off the async side, and each record goes through the
 //! chain's parsers into `Handler::recv`.
+//!
+//! Failures are per object: a bad object, a parse error, a handler error or
+//! a panic ends that object, and the handler goes on with the next one. In a
+//! batch of several, [`handle`] hands each failed object back to Main as an
+//! invocation of its own, so Lambda's retries and the dead-letter topic act
+//! on it alone and its batch-mates are processed once.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -16,75 +22,223 @@ use crate::config::{Config, OnParseError};
 use crate::event::ObjectEvent;
 use crate::format::{FormatChain, Reader};
 use crate::handler::{Handler, Meta, Record, Source};
+use crate::invoker::Invoker;
 use crate::object::{Blocks, ObjectStore};
-use crate::telemetry::{ObjectIgnored, ObjectProcessed, RecordSkipped};
+use crate::telemetry::{MainDone, ObjectFailed, ObjectIgnored, ObjectProcessed, RecordSkipped};
+
+/// The longest error message Main returns. Lambda keeps the first 1 KB of
+/// it in the dead-letter message's `ErrorMessage` attribute (Lambda
+/// Developer Guide, "Dead-letter queues": "Error message (truncated to 1
+/// KB)"); the object and line it names fit well within that.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
 
 /// What one invocation did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Objects read to their end (or ignored) without an error.
     pub objects: u64,
+    /// Records handed to the handler from those objects.
     pub records: u64,
     /// Records that failed to parse and were skipped (`on_parse_error: skip`).
     pub skipped: u64,
+    /// Objects that failed.
+    pub failed: u64,
 }
 
-/// The handler's result and the counts.
+/// One object that failed, and why.
+#[derive(Debug)]
+pub struct ObjectFailure {
+    pub event: ObjectEvent,
+    pub error: anyhow::Error,
+}
+
+/// The handler's result, the counts, and the objects that failed.
 #[derive(Debug)]
 pub struct Invocation<O> {
     pub output: O,
     pub summary: Summary,
+    pub failed: Vec<ObjectFailure>,
+}
+
+impl<O> Invocation<O> {
+    /// The invocation, or the first object failure as an error.
+    pub fn all_processed(mut self) -> anyhow::Result<Self> {
+        match self.failed.is_empty() {
+            true => Ok(self),
+            false => Err(self.failed.swap_remove(0).error),
+        }
+    }
+}
+
+/// What [`handle`] did with a batch.
+#[derive(Debug)]
+pub struct Handled<O> {
+    pub output: O,
+    pub summary: Summary,
+    /// Failed objects handed back to Main, each as its own invocation.
+    pub handed_back: u64,
+}
+
+/// Main's entry point, the same in Lambda and locally: processes `events`;
+/// a failed object in a batch of several is handed to `retry` alone (as a
+/// new asynchronous invocation of Main), and the batch succeeds. A batch of
+/// one whose object failed fails, so Lambda retries it and, after its
+/// retries, the dead-letter topic receives that one object. If a failed
+/// object cannot be handed back, the whole batch fails: retried whole, its
+/// good objects run again, but nothing is lost.
+pub async fn handle<H: Handler, S: ObjectStore, I: Invoker>(
+    config: &Config,
+    store: &S,
+    retry: &I,
+    events: &[ObjectEvent],
+) -> anyhow::Result<Handled<H::Output>> {
+    let done = |summary: &Summary, handed_back: u64| {
+        MainDone {
+            stack: &config.stack_name,
+            events,
+            summary,
+            handed_back,
+        }
+        .emit()
+    };
+    let invocation = match process::<H, S>(config, store, events).await {
+        Ok(invocation) => invocation,
+        Err(error) => {
+            let summary = Summary {
+                failed: events.len() as u64,
+                ..Summary::default()
+            };
+            done(&summary, 0);
+            return Err(error);
+        }
+    };
+    let Invocation {
+        output,
+        summary,
+        mut failed,
+    } = invocation;
+    if failed.len() == 1 && events.len() == 1 {
+        done(&summary, 0);
+        return Err(failed.swap_remove(0).error);
+    }
+    let mut handed_back = 0;
+    for failure in &failed {
+        let payload = serde_json::to_vec(std::slice::from_ref(&failure.event))?;
+        if let Err(error) = retry.invoke(payload).await {
+            done(&summary, handed_back);
+            return Err(error.context(format!(
+                "{} of {} objects failed and {} could not be handed back to Main alone \
+                 (the whole batch is retried); its failure: {:#}",
+                failed.len(),
+                events.len(),
+                failure.event.url(),
+                failure.error
+            )));
+        }
+        handed_back += 1;
+    }
+    done(&summary, handed_back);
+    Ok(Handled {
+        output,
+        summary,
+        handed_back,
+    })
 }
 
 /// Runs a handler over `events` the way `bucket_mapping` says to read them.
-/// Any failure (a bad object, a parse error, a handler error or panic) fails
-/// the whole invocation, naming the object and line.
+/// An object that fails is listed in [`Invocation::failed`] (naming the
+/// object and line) and the others go on; only what concerns the whole
+/// batch (`handler.args`, `setup`, `result`) fails the call.
 pub async fn process<H: Handler, S: ObjectStore>(
     config: &Config,
     store: &S,
     events: &[ObjectEvent],
 ) -> anyhow::Result<Invocation<H::Output>> {
-    let mut plans = Vec::with_capacity(events.len());
-    for event in events {
-        let mapping = config
-            .mapping_for(&event.bucket_name, &event.object_key)
-            .ok_or_else(|| {
-                anyhow!(
-                    "{}: no bucket_mapping entry matches this object",
-                    event.url()
-                )
-            })?;
-        let chain = FormatChain::parse(&mapping.format).map_err(|errors| {
-            let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
-            anyhow!("{}: bad format chain: {}", event.url(), reasons.join("; "))
-        })?;
-        plans.push((event, chain, mapping.on_parse_error));
-    }
     let args: H::Args = serde_json::from_value(config.handler.args.clone())
         .context("handler.args do not fit the handler's Args type")?;
-    let run = async {
-        let mut handler = H::setup(args).await.context("handler setup failed")?;
-        let mut summary = Summary::default();
-        for (event, chain, on_parse_error) in &plans {
-            process_object(
+    let mut handler = catch_panic(H::setup(args))
+        .await
+        .and_then(|setup| setup.context("handler setup failed"))?;
+    let mut summary = Summary::default();
+    let mut failed = Vec::new();
+    for event in events {
+        let result = match plan(config, event) {
+            Ok((chain, on_parse_error)) => catch_panic(process_object(
                 store,
                 event,
-                chain,
-                *on_parse_error,
+                &chain,
+                on_parse_error,
                 &mut handler,
                 &mut summary,
-            )
-            .await?;
+            ))
+            .await
+            .with_context(|| event.url())
+            .and_then(|r| r),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = result {
+            ObjectFailed {
+                object: &event.url(),
+                error: &error,
+            }
+            .emit();
+            summary.failed += 1;
+            failed.push(ObjectFailure {
+                event: event.clone(),
+                error,
+            });
         }
-        let output = handler.result().await.context("handler result failed")?;
-        Ok(Invocation { output, summary })
-    };
-    match AssertUnwindSafe(run).catch_unwind().await {
-        Ok(result) => result,
-        Err(panic) => Err(anyhow!(
-            "the handler panicked: {}",
-            panic_message(panic.as_ref())
-        )),
     }
+    let output = catch_panic(handler.result())
+        .await
+        .and_then(|result| result.context("handler result failed"))?;
+    Ok(Invocation {
+        output,
+        summary,
+        failed,
+    })
+}
+
+/// The format chain and parse-error policy of an event's object.
+fn plan(config: &Config, event: &ObjectEvent) -> anyhow::Result<(FormatChain, OnParseError)> {
+    let mapping = config
+        .mapping_for(&event.bucket_name, &event.object_key)
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: no bucket_mapping entry matches this object",
+                event.url()
+            )
+        })?;
+    let chain = FormatChain::parse(&mapping.format).map_err(|errors| {
+        let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
+        anyhow!("{}: bad format chain: {}", event.url(), reasons.join("; "))
+    })?;
+    Ok((chain, mapping.on_parse_error))
+}
+
+/// Runs handler code, turning a panic into an error. The handler goes on
+/// after a panic in one object: Rust keeps its memory sound, and a handler
+/// whose state a panic can break should not panic (return an error).
+async fn catch_panic<T>(work: impl Future<Output = T>) -> anyhow::Result<T> {
+    AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|panic| anyhow!("the handler panicked: {}", panic_message(panic.as_ref())))
+}
+
+/// An error as one bounded message: the whole chain, cut at
+/// [`MAX_ERROR_MESSAGE_BYTES`] on a character boundary.
+pub fn error_message(error: &anyhow::Error) -> String {
+    let mut text = format!("{error:#}");
+    if text.len() > MAX_ERROR_MESSAGE_BYTES {
+        let mut cut = MAX_ERROR_MESSAGE_BYTES - '…'.len_utf8();
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 /// Streams one object through a format chain into the handler.
@@ -97,9 +251,9 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
     let url = event.url();
-    summary.objects += 1;
     if chain.reader == Reader::Ignore {
         ObjectIgnored { object: &url }.emit();
+        summary.objects += 1;
         return Ok(());
     }
     let started = Instant::now();
@@ -168,6 +322,7 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
             }
         }
     }
+    summary.objects += 1;
     summary.records += index;
     summary.skipped += skipped;
     ObjectProcessed {

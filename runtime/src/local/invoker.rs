@@ -1,8 +1,11 @@
 //! Main, locally: what Lambda does for an asynchronous invoke. The handler
-//! runs in this process; a failure is retried twice, then the payload goes to
-//! the local DLQ with a request id and the error.
+//! runs in this process; each invocation is tried once and retried twice,
+//! then its payload goes to the local DLQ with a request id and the error.
+//! Objects Main hands back (failed in a batch of several) are queued as
+//! invocations of their own, as Lambda queues them.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
@@ -30,38 +33,63 @@ pub struct LocalInvoker<'a, H> {
 
 impl<H: Handler> Invoker for LocalInvoker<'_, H> {
     async fn invoke(&self, payload: Vec<u8>) -> anyhow::Result<()> {
-        let events: Vec<ObjectEvent> = serde_json::from_slice(&payload)?;
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let mut last_error = None;
-        for attempt in 1..=ATTEMPTS {
-            match main::process::<H, _>(self.config, &self.store, &events).await {
-                Ok(invocation) => {
-                    self.counters
-                        .succeeded(events.len() as u64, invocation.summary.records);
-                    if let Ok(output) = serde_json::to_string(&invocation.output) {
-                        tracing::debug!(request_id, output, "invocation done");
+        let mut queue = VecDeque::from([payload]);
+        while let Some(payload) = queue.pop_front() {
+            let events: Vec<ObjectEvent> = serde_json::from_slice(&payload)?;
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let mut last_error = None;
+            for attempt in 1..=ATTEMPTS {
+                let handed_back = Queued::default();
+                match main::handle::<H, _, _>(self.config, &self.store, &handed_back, &events).await
+                {
+                    Ok(handled) => {
+                        self.counters
+                            .succeeded(handled.summary.objects, handled.summary.records);
+                        queue.extend(handed_back.take());
+                        last_error = None;
+                        break;
                     }
-                    return Ok(());
-                }
-                Err(error) => {
-                    tracing::warn!(
-                        request_id,
-                        attempt,
-                        error = format!("{error:#}"),
-                        "invocation failed"
-                    );
-                    last_error = Some(error);
+                    Err(error) => {
+                        tracing::warn!(
+                            request_id,
+                            attempt,
+                            error = main::error_message(&error),
+                            "invocation failed"
+                        );
+                        last_error = Some(error);
+                    }
                 }
             }
+            if let Some(error) = last_error {
+                self.state.dlq_push(&Failure {
+                    request_id,
+                    events,
+                    error_code: "Unhandled".into(),
+                    error_message: main::error_message(&error),
+                    at: Utc::now(),
+                })?;
+            }
         }
-        let error = last_error.map(|e| format!("{e:#}")).unwrap_or_default();
-        self.state.dlq_push(&Failure {
-            request_id,
-            events,
-            error_code: "Unhandled".into(),
-            error_message: error,
-            at: Utc::now(),
-        })?;
+        Ok(())
+    }
+}
+
+/// The invocations Main hands back during one invocation, queued until it ends.
+#[derive(Default)]
+struct Queued(Mutex<Vec<Vec<u8>>>);
+
+impl Queued {
+    fn take(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Invoker for Queued {
+    async fn invoke(&self, payload: Vec<u8>) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(payload);
         Ok(())
     }
 }

@@ -17,9 +17,8 @@ use super::progress::Progress;
 use super::scan::{LocalObject, scan};
 use super::state::LocalState;
 use crate::config::Config;
-use crate::error_table::ErrorStore;
 use crate::event::{Lane, ObjectEvent};
-use crate::functions::{dispatcher, event_pusher};
+use crate::functions::{dispatcher, event_pusher, reporter};
 use crate::handler::Handler;
 use crate::object::LocalStore;
 
@@ -285,18 +284,20 @@ async fn lane_loop<H: Handler>(
         counters
             .in_flight
             .fetch_add(events.len() as u64, Ordering::Relaxed);
-        dispatcher::send(invoker, &events).await?;
-        // Acknowledged once Main succeeded or the DLQ has it: a crash before
-        // this line runs the batch again (at least once).
+        // Nothing more can arrive after this batch: no need to wait out the throttle.
+        let last = emitter_done && state.lane_len(lane)? == seqs.len() as u64;
+        let delay = match last {
+            true => Duration::ZERO,
+            false => Duration::from_secs(u64::from(throttle.delay)),
+        };
+        dispatcher::dispatch(invoker, &events, delay).await?;
+        // Acknowledged once Main succeeded or the DLQ has it, after the pause
+        // as Kinesis checkpoints: a crash before this line runs the batch
+        // again (at least once).
         state.ack(&seqs)?;
         counters
             .in_flight
             .fetch_sub(events.len() as u64, Ordering::Relaxed);
-        // Nothing more can arrive: no need to wait out the throttle.
-        if emitted_all.load(Ordering::SeqCst) && state.lane_len(lane)? == 0 {
-            return Ok(());
-        }
-        dispatcher::pause(Duration::from_secs(u64::from(throttle.delay))).await;
     }
 }
 
@@ -311,17 +312,11 @@ async fn reporter_loop(
         let lanes_finished = lanes_done.load(Ordering::SeqCst);
         match state.dlq_head()? {
             Some((seq, failure)) => {
-                state.record(&failure).await?;
+                reporter::report(state, std::slice::from_ref(&failure)).await?;
                 state.dlq_remove(seq)?;
                 counters
                     .failed
                     .fetch_add(failure.events.len() as u64, Ordering::Relaxed);
-                tracing::warn!(
-                    request_id = failure.request_id,
-                    objects = failure.events.len(),
-                    error = failure.error_message,
-                    "failed invocation recorded in the error table"
-                );
             }
             None if lanes_finished => return Ok(()),
             None => tokio::time::sleep(POLL).await,
