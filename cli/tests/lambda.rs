@@ -272,7 +272,7 @@ async fn reporter_and_drain_as_lambda_runs_them() {
     match drain.invoke(json!({"ids": ["req-lambda-1"]})) {
         Outcome::Response(drained) => assert_eq!(
             drained,
-            json!({"items": 1, "events": 1, "fast": 0, "slow": 1})
+            json!({"items": 1, "events": 1, "fast": 0, "slow": 1, "malformed": 0})
         ),
         Outcome::Error(error) => panic!("drain failed: {error}"),
     }

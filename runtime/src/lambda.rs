@@ -136,6 +136,8 @@ impl Function {
         Ok(match self {
             Function::EventPusher(lanes) => {
                 let events = event::from_value(payload)?;
+                // Throttled puts are retried as long as the invocation has time.
+                let lanes = &retrying_within(lanes, deadline);
                 let pushed = event_pusher::push(config, lanes, events, |lane| {
                     lanes.stream(lane).to_string()
                 })
@@ -188,11 +190,11 @@ impl Function {
                 serde_json::to_value(reporter::report(table, &failures).await?)?
             }
             Function::Drain(table, lanes) => {
+                let lanes = &retrying_within(lanes, deadline);
                 let request: DrainRequest =
                     serde_json::from_value(payload).context("not a drain request")?;
                 let drained =
-                    drain::drain(table, lanes, &request.selection, request.dry_run, |_, _| {})
-                        .await?;
+                    drain::drain(table, lanes, &request.selection, request.dry_run, |_| {}).await?;
                 serde_json::to_value(drained)?
             }
         })
@@ -212,6 +214,20 @@ fn metrics(config: &Config, function: &str, lane: Option<&str>, values: Vec<(&'s
 
 /// Time kept free before Lambda's deadline, for the response to go out.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
+/// The lanes, retrying rejected records until shortly before `deadline`.
+fn retrying_within(lanes: &KinesisLanes, deadline: Option<SystemTime>) -> KinesisLanes {
+    match deadline {
+        Some(deadline) => {
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or_default()
+                .saturating_sub(DEADLINE_MARGIN);
+            lanes.retrying_until(std::time::Instant::now() + left)
+        }
+        None => lanes.clone(),
+    }
+}
 
 /// The lane's delay, cut short so the invocation ends before its deadline
 /// (a delay of 900 s in a function whose timeout is 900 s would time out,

@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,12 +42,13 @@ fn event(bucket: &str, key: &str) -> ObjectEvent {
 }
 
 /// Counts PutRecords entries per call, and makes Kinesis reject the first
-/// entry of the first call (as a throttled shard does, with HTTP 200).
+/// entry of the first `calls_to_reject` calls (as a throttled shard does,
+/// with HTTP 200).
 #[derive(Debug, Default, Clone)]
 struct RejectFirstEntry {
     calls: Arc<Mutex<Vec<usize>>>,
-    rejected: Arc<AtomicBool>,
-    enabled: bool,
+    rejected: Arc<AtomicUsize>,
+    calls_to_reject: usize,
 }
 
 impl Intercept for RejectFirstEntry {
@@ -72,16 +73,15 @@ impl Intercept for RejectFirstEntry {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), aws_sdk_kinesis::error::BoxError> {
-        if !self.enabled {
+        if self.rejected.load(Ordering::SeqCst) >= self.calls_to_reject {
             return Ok(());
         }
         let output = context
             .output_or_error_mut()
             .and_then(|o| o.as_mut().ok())
             .and_then(|o| o.downcast_mut::<PutRecordsOutput>());
-        if let Some(output) = output
-            && !self.rejected.swap(true, Ordering::SeqCst)
-        {
+        if let Some(output) = output {
+            self.rejected.fetch_add(1, Ordering::SeqCst);
             output.failed_record_count = Some(1);
             output.records[0] = PutRecordsResultEntry::builder()
                 .error_code("ProvisionedThroughputExceededException")
@@ -176,7 +176,7 @@ async fn event_pusher_routes_notifications_into_lanes_with_decoded_keys() {
 #[tokio::test]
 async fn a_partial_put_failure_retries_only_the_rejected_entries() {
     let interceptor = RejectFirstEntry {
-        enabled: true,
+        calls_to_reject: 1,
         ..RejectFirstEntry::default()
     };
     let streams = Streams::new(interceptor.clone()).await;
@@ -202,6 +202,56 @@ async fn a_partial_put_failure_retries_only_the_rejected_entries() {
     keys.sort();
     keys.dedup();
     assert_eq!(keys, ["app/0.gz", "app/1.gz", "app/2.gz"], "none lost");
+}
+
+#[tokio::test]
+async fn event_pusher_keeps_retrying_a_throttled_lane_while_it_has_time() {
+    // Throttled for 8 calls, longer than the ~3 s the first retries take.
+    let interceptor = RejectFirstEntry {
+        calls_to_reject: 8,
+        ..RejectFirstEntry::default()
+    };
+    let streams = Streams::new(interceptor.clone()).await;
+    let lanes = streams
+        .lanes()
+        .retrying_until(std::time::Instant::now() + Duration::from_secs(60));
+    let events = vec![event("app-logs", "app/throttled.gz")];
+    let pushed = event_pusher::push(&config(), &lanes, events, |lane| lane.to_string())
+        .await
+        .expect("pushed once the throttling ends");
+    assert_eq!(pushed.fast, 1);
+    assert_eq!(interceptor.calls.lock().expect("lock").len(), 9);
+    // (moto stored every try: the interceptor only rewrites its answers.)
+    let mut keys: Vec<_> = streams
+        .read(&streams.fast)
+        .await
+        .into_iter()
+        .map(|e| e.object_key)
+        .collect();
+    keys.dedup();
+    assert_eq!(keys, ["app/throttled.gz"]);
+
+    // Out of time, the put fails (and Lambda retries the invocation): it says how long it tried.
+    let interceptor = RejectFirstEntry {
+        calls_to_reject: usize::MAX,
+        ..RejectFirstEntry::default()
+    };
+    let streams = Streams::new(interceptor).await;
+    let lanes = streams
+        .lanes()
+        .retrying_until(std::time::Instant::now() + Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let error = lanes
+        .put(Lane::Fast, &[event("app-logs", "app/a.gz")])
+        .await
+        .expect_err("throttled throughout");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        error
+            .to_string()
+            .contains("ProvisionedThroughputExceededException"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -323,7 +373,8 @@ async fn the_reporter_keeps_one_item_per_request() {
         .expect("report again");
     let items = error_table::select(&table, &Selection::default())
         .await
-        .expect("select");
+        .expect("select")
+        .0;
     assert_eq!(items.len(), 1);
     let item = &items[0];
     assert_eq!(item.request_id, "req-1");
@@ -357,7 +408,7 @@ async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
         ids: vec!["req-app".into(), "req-flow".into()],
         ..Selection::default()
     };
-    let dry = drain::drain(&table, &lanes, &selection, true, |_, _| {})
+    let dry = drain::drain(&table, &lanes, &selection, true, |_| {})
         .await
         .expect("dry run");
     assert_eq!((dry.items, dry.fast, dry.slow), (2, 1, 1));
@@ -365,14 +416,17 @@ async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
         error_table::select(&table, &Selection::default())
             .await
             .expect("select")
+            .0
             .len(),
         3,
         "a dry run changes nothing"
     );
 
     let mut seen = Vec::new();
-    let drained = drain::drain(&table, &lanes, &selection, false, |item, _| {
-        seen.push(item.request_id.clone())
+    let drained = drain::drain(&table, &lanes, &selection, false, |step| {
+        if let drain::Progress::Item(item, _) = step {
+            seen.push(item.request_id.clone())
+        }
     })
     .await
     .expect("drain");
@@ -386,7 +440,8 @@ async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
     assert_eq!(streams.read(&streams.slow).await, [slow]);
     let left = error_table::select(&table, &Selection::default())
         .await
-        .expect("select");
+        .expect("select")
+        .0;
     assert_eq!(
         left.iter()
             .map(|i| i.request_id.as_str())
@@ -443,7 +498,7 @@ async fn a_drain_interrupted_between_put_and_delete_loses_nothing_when_rerun() {
     .await
     .expect("report");
 
-    let error = drain::drain(&table, &lanes, &Selection::default(), false, |_, _| {})
+    let error = drain::drain(&table, &lanes, &Selection::default(), false, |_| {})
         .await
         .expect_err("interrupted");
     assert!(
@@ -456,7 +511,7 @@ async fn a_drain_interrupted_between_put_and_delete_loses_nothing_when_rerun() {
         "still in the table"
     );
 
-    let drained = drain::drain(&table, &lanes, &Selection::default(), false, |_, _| {})
+    let drained = drain::drain(&table, &lanes, &Selection::default(), false, |_| {})
         .await
         .expect("rerun");
     assert_eq!(drained.items, 1);
@@ -489,12 +544,16 @@ async fn selecting_reads_every_scan_page() {
             .await
             .expect("record");
     }
-    let (first, next) = table.page(None).await.expect("first page");
-    assert!(next.is_some(), "moto pages a Scan at 1 MB like DynamoDB");
-    assert!(first.len() < 14);
+    let first = table.page(None).await.expect("first page");
+    assert!(
+        first.next.is_some(),
+        "moto pages a Scan at 1 MB like DynamoDB"
+    );
+    assert!(first.items.len() < 14);
     let all = error_table::select(&table, &Selection::default())
         .await
-        .expect("select");
+        .expect("select")
+        .0;
     assert_eq!(all.len(), 14);
     let by_prefix = Selection {
         prefix: Some("app/3/".into()),
@@ -504,7 +563,116 @@ async fn selecting_reads_every_scan_page() {
         error_table::select(&table, &by_prefix)
             .await
             .expect("select")
+            .0
             .len(),
         1
     );
+
+    // A drain goes page by page and ends with the table empty.
+    let streams = Streams::new(RejectFirstEntry::default()).await;
+    let drained = drain::drain(
+        &table,
+        &streams.lanes(),
+        &Selection::default(),
+        false,
+        |_| {},
+    )
+    .await
+    .expect("drain");
+    assert_eq!((drained.items, drained.events), (14, 14 * 90));
+    let left = error_table::select(&table, &Selection::default())
+        .await
+        .expect("select");
+    assert!(left.0.is_empty());
+}
+
+#[tokio::test]
+async fn drain_by_prefix_takes_only_the_matching_events_of_an_item() {
+    let table = error_table().await;
+    let streams = Streams::new(RejectFirstEntry::default()).await;
+    let mut events = Vec::new();
+    for key in ["app/a/1.json", "app/b/2.json", "app/a/3.json"] {
+        let mut e = event("app-logs", key);
+        e.lane = Some(Lane::Fast);
+        events.push(e);
+    }
+    reporter::report(&table, &[dlq_message("req-mixed", &events, "boom")])
+        .await
+        .expect("report");
+    let by_prefix = Selection {
+        prefix: Some("app/a/".into()),
+        ..Selection::default()
+    };
+    let drained = drain::drain(&table, &streams.lanes(), &by_prefix, false, |_| {})
+        .await
+        .expect("drain");
+    assert_eq!((drained.items, drained.events), (1, 2));
+    let keys: Vec<_> = streams
+        .read(&streams.fast)
+        .await
+        .into_iter()
+        .map(|e| e.object_key)
+        .collect();
+    assert_eq!(keys, ["app/a/1.json", "app/a/3.json"]);
+    let item = table.get("req-mixed").await.expect("get").expect("kept");
+    assert_eq!(
+        item.events,
+        [events[1].clone()],
+        "the item keeps the event not selected"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_item_is_named_and_skipped_not_the_end_of_the_drain() {
+    let table = error_table().await;
+    let sdk = support::sdk_config().await;
+    aws_sdk_dynamodb::Client::new(&sdk)
+        .put_item()
+        .table_name(table.table())
+        .item(
+            "request_id",
+            aws_sdk_dynamodb::types::AttributeValue::S("req-by-hand".into()),
+        )
+        .item(
+            "events",
+            aws_sdk_dynamodb::types::AttributeValue::S("not json".into()),
+        )
+        .send()
+        .await
+        .expect("put a malformed item");
+    let mut good = event("app-logs", "app/good.json");
+    good.lane = Some(Lane::Slow);
+    reporter::report(
+        &table,
+        &[dlq_message("req-good", std::slice::from_ref(&good), "boom")],
+    )
+    .await
+    .expect("report");
+
+    let (items, malformed) = error_table::select(&table, &Selection::default())
+        .await
+        .expect("a listing despite the malformed item");
+    assert_eq!(items.len(), 1);
+    assert_eq!(malformed.len(), 1);
+    assert_eq!(malformed[0].request_id, "req-by-hand");
+
+    let streams = Streams::new(RejectFirstEntry::default()).await;
+    let mut skipped = Vec::new();
+    let drained = drain::drain(
+        &table,
+        &streams.lanes(),
+        &Selection::default(),
+        false,
+        |step| {
+            if let drain::Progress::Malformed(bad) = step {
+                skipped.push(bad.request_id.clone());
+            }
+        },
+    )
+    .await
+    .expect("drain");
+    assert_eq!((drained.items, drained.malformed), (1, 1));
+    assert_eq!(skipped, ["req-by-hand"]);
+    assert_eq!(streams.read(&streams.slow).await, [good]);
+    assert!(table.get("req-by-hand").await.is_err(), "left for a human");
 }

@@ -112,13 +112,19 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
-    let mut items = runtime()?.block_on(async {
+    let (mut items, malformed) = runtime()?.block_on(async {
         match args.target.backend().await? {
             Backend::Local(state) => error_table::select(&state, &Selection::default()).await,
             Backend::Aws(table, _) => error_table::select(&table, &Selection::default()).await,
         }
     })?;
     items.sort_by_key(|item| item.last_failure);
+    for bad in &malformed {
+        eprintln!(
+            "warning: error item {} skipped, slips cannot read it: {}",
+            bad.request_id, bad.reason
+        );
+    }
     if args.output == "json" {
         println!("{}", serde_json::to_string_pretty(&items)?);
         return Ok(ExitCode::SUCCESS);
@@ -236,13 +242,17 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
     } else {
         "drained"
     };
-    let progress = |item: &ErrorItem, so_far: &drain::Drained| {
-        eprintln!(
+    let progress = |step: drain::Progress<'_>| match step {
+        drain::Progress::Item(item, so_far) => eprintln!(
             "{verb} {} ({} object(s)); {} item(s) so far",
             item.request_id,
             item.events.len(),
             so_far.items
-        );
+        ),
+        drain::Progress::Malformed(bad) => eprintln!(
+            "warning: error item {} skipped, slips cannot read it: {}",
+            bad.request_id, bad.reason
+        ),
     };
     let drained = runtime()?.block_on(async {
         if args.remote {
@@ -264,6 +274,12 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
         "{verb} {} item(s): {} object event(s), {} to the fast lane, {} to the slow lane",
         drained.items, drained.events, drained.fast, drained.slow
     );
+    if drained.malformed > 0 {
+        println!(
+            "{} item(s) skipped that slips cannot read (left in the table; see the warnings above)",
+            drained.malformed
+        );
+    }
     if !args.dry_run && drained.items > 0 && args.target.local {
         println!("they run with the next `slips run --local`");
     }

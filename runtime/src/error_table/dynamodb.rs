@@ -8,8 +8,8 @@ use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use super::{ErrorItem, ErrorStore, Failure};
-use crate::event::Lane;
+use super::{ErrorItem, ErrorStore, Failure, Malformed, Page};
+use crate::event::{Lane, ObjectEvent};
 
 /// How long an item stays before DynamoDB's TTL removes it: long enough for
 /// anyone to notice, fix and drain.
@@ -92,10 +92,7 @@ impl ErrorStore for DynamoErrorTable {
         Ok(())
     }
 
-    async fn page(
-        &self,
-        start: Option<String>,
-    ) -> anyhow::Result<(Vec<ErrorItem>, Option<String>)> {
+    async fn page(&self, start: Option<String>) -> anyhow::Result<Page> {
         let output = self
             .client
             .scan()
@@ -107,17 +104,25 @@ impl ErrorStore for DynamoErrorTable {
             .await
             .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
             .with_context(|| format!("scanning table {}", self.table))?;
-        let items = output
-            .items()
-            .iter()
-            .map(|item| from_item(item).with_context(|| format!("an item of table {}", self.table)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let next = output
+        let mut page = Page::default();
+        for item in output.items() {
+            match from_item(item) {
+                Ok(item) => page.items.push(item),
+                Err(error) => page.malformed.push(Malformed {
+                    request_id: item
+                        .get("request_id")
+                        .and_then(|v| v.as_s().ok())
+                        .map_or_else(|| "(no request_id)".into(), Clone::clone),
+                    reason: format!("{error:#}"),
+                }),
+            }
+        }
+        page.next = output
             .last_evaluated_key()
             .and_then(|key| key.get("request_id"))
             .and_then(|id| id.as_s().ok())
             .cloned();
-        Ok((items, next))
+        Ok(page)
     }
 
     async fn get(&self, request_id: &str) -> anyhow::Result<Option<ErrorItem>> {
@@ -143,6 +148,27 @@ impl ErrorStore for DynamoErrorTable {
             .await
             .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
             .with_context(|| format!("deleting request {request_id} from table {}", self.table))?;
+        Ok(())
+    }
+
+    async fn keep(&self, request_id: &str, events: &[ObjectEvent]) -> anyhow::Result<()> {
+        let first = events.first();
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("request_id", s(request_id))
+            .condition_expression("attribute_exists(request_id)")
+            .update_expression("SET #events = :events, #bucket = :bucket, #key = :key")
+            .expression_attribute_names("#events", "events")
+            .expression_attribute_names("#bucket", "bucket")
+            .expression_attribute_names("#key", "object_key")
+            .expression_attribute_values(":events", s(serde_json::to_string(events)?))
+            .expression_attribute_values(":bucket", s(first.map_or("", |e| e.bucket_name.as_str())))
+            .expression_attribute_values(":key", s(first.map_or("", |e| e.object_key.as_str())))
+            .send()
+            .await
+            .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .with_context(|| format!("updating request {request_id} in table {}", self.table))?;
         Ok(())
     }
 }

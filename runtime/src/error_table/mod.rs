@@ -56,20 +56,50 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn matches(&self, item: &ErrorItem) -> bool {
-        let any_event = |f: &dyn Fn(&ObjectEvent) -> bool| item.events.iter().any(f);
-        (self.ids.is_empty() || self.ids.contains(&item.request_id))
-            && self
-                .bucket
-                .as_ref()
-                .is_none_or(|b| any_event(&|e| &e.bucket_name == b))
-            && self
-                .prefix
-                .as_ref()
-                .is_none_or(|p| any_event(&|e| e.object_key.starts_with(p.as_str())))
-            && self.lane.is_none_or(|lane| item.lane == Some(lane))
-            && self.since.is_none_or(|since| item.last_failure >= since)
+    /// The events of `item` this selection picks: by request id, lane and
+    /// time of the item, then by bucket and key prefix of each event (an
+    /// item is drained event by event, so `--prefix` takes only what it names).
+    pub fn events<'a>(&self, item: &'a ErrorItem) -> Vec<&'a ObjectEvent> {
+        let item_matches = (self.ids.is_empty() || self.ids.contains(&item.request_id))
+            && self.since.is_none_or(|since| item.last_failure >= since);
+        if !item_matches {
+            return Vec::new();
+        }
+        item.events
+            .iter()
+            .filter(|e| {
+                self.lane
+                    .is_none_or(|lane| e.lane.or(item.lane) == Some(lane))
+                    && self.bucket.as_ref().is_none_or(|b| &e.bucket_name == b)
+                    && self
+                        .prefix
+                        .as_ref()
+                        .is_none_or(|p| e.object_key.starts_with(p.as_str()))
+            })
+            .collect()
     }
+
+    /// Whether any event of `item` is selected.
+    pub fn matches(&self, item: &ErrorItem) -> bool {
+        !self.events(item).is_empty()
+    }
+}
+
+/// An item that is not an error item slips can read (written by hand, or by
+/// another version): named by its key and skipped, never the end of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Malformed {
+    pub request_id: String,
+    pub reason: String,
+}
+
+/// One page of the error table.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub items: Vec<ErrorItem>,
+    pub malformed: Vec<Malformed>,
+    /// Where the next page starts; `None` after the last.
+    pub next: Option<String>,
 }
 
 /// Where error items are kept.
@@ -78,11 +108,8 @@ pub trait ErrorStore: Send + Sync {
     /// (last failure, count) instead of adding another.
     fn record(&self, failure: &Failure) -> impl Future<Output = anyhow::Result<()>> + Send;
 
-    /// Every item, page by page (`next` is the resume point).
-    fn page(
-        &self,
-        start: Option<String>,
-    ) -> impl Future<Output = anyhow::Result<(Vec<ErrorItem>, Option<String>)>> + Send;
+    /// Every item, page by page (`Page::next` is the resume point).
+    fn page(&self, start: Option<String>) -> impl Future<Output = anyhow::Result<Page>> + Send;
 
     fn get(
         &self,
@@ -90,21 +117,34 @@ pub trait ErrorStore: Send + Sync {
     ) -> impl Future<Output = anyhow::Result<Option<ErrorItem>>> + Send;
 
     fn delete(&self, request_id: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Keeps only `events` in an item (the others were drained).
+    fn keep(
+        &self,
+        request_id: &str,
+        events: &[ObjectEvent],
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// All items matching `selection`, reading every page.
+/// Every item matching `selection`, reading every page; malformed items are
+/// returned beside them.
 pub async fn select<S: ErrorStore>(
     store: &S,
     selection: &Selection,
-) -> anyhow::Result<Vec<ErrorItem>> {
-    let mut items = Vec::new();
+) -> anyhow::Result<(Vec<ErrorItem>, Vec<Malformed>)> {
+    let (mut items, mut malformed) = (Vec::new(), Vec::new());
     let mut start = None;
     loop {
-        let (page, next) = store.page(start).await?;
-        items.extend(page.into_iter().filter(|item| selection.matches(item)));
-        match next {
+        let page = store.page(start).await?;
+        items.extend(
+            page.items
+                .into_iter()
+                .filter(|item| selection.matches(item)),
+        );
+        malformed.extend(page.malformed);
+        match page.next {
             Some(next) => start = Some(next),
-            None => return Ok(items),
+            None => return Ok((items, malformed)),
         }
     }
 }

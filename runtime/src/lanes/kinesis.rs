@@ -1,12 +1,15 @@
 //! The Kinesis adapter of the lane port: PutRecords in chunks within the
 //! service's limits, retrying only the entries Kinesis rejected.
 
-use std::time::Duration;
+use std::time::Instant;
 
+use aws_sdk_kinesis::error::SdkError;
+use aws_sdk_kinesis::operation::put_records::PutRecordsError;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use super::{LaneError, LaneWriter, encode};
+use crate::backoff::{Backoff, DEFAULT_BUDGET};
 use crate::event::{Lane, ObjectEvent};
 
 /// PutRecords accepts at most 500 records per request (Kinesis API reference).
@@ -17,9 +20,6 @@ pub const MAX_PUT_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 /// A partition key is 1 to 256 Unicode characters.
 const MAX_PARTITION_KEY_CHARS: usize = 256;
-/// Tries of one chunk before the put fails (the caller is retried by Lambda).
-const ATTEMPTS: u32 = 6;
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The two lane streams.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct KinesisLanes {
     client: aws_sdk_kinesis::Client,
     fast_stream: String,
     slow_stream: String,
+    /// When to stop retrying rejected records (none: `DEFAULT_BUDGET` per put).
+    retry_until: Option<Instant>,
 }
 
 impl KinesisLanes {
@@ -35,6 +37,16 @@ impl KinesisLanes {
             client,
             fast_stream,
             slow_stream,
+            retry_until: None,
+        }
+    }
+
+    /// These lanes, retrying rejected records (throttling) until `until`:
+    /// a function keeps trying as long as its invocation has time.
+    pub fn retrying_until(&self, until: Instant) -> Self {
+        KinesisLanes {
+            retry_until: Some(until),
+            ..self.clone()
         }
     }
 
@@ -51,8 +63,14 @@ impl KinesisLanes {
         mut entries: Vec<PutRecordsRequestEntry>,
     ) -> Result<(), LaneError> {
         let stream = self.stream(lane);
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=ATTEMPTS {
+        let until = self
+            .retry_until
+            .unwrap_or_else(|| Instant::now() + DEFAULT_BUDGET);
+        let mut backoff = Backoff::until(until);
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let count = entries.len();
             let reason = match self
                 .client
@@ -91,20 +109,31 @@ impl KinesisLanes {
                         entries.len()
                     )
                 }
-                Err(error) => format!("{}", aws_sdk_kinesis::error::DisplayErrorContext(error)),
+                Err(error) => {
+                    let permanent = is_permanent(&error);
+                    let reason = format!("{}", aws_sdk_kinesis::error::DisplayErrorContext(error));
+                    if permanent {
+                        return Err(LaneError {
+                            lane,
+                            count: entries.len(),
+                            reason: format!("stream {stream}: {reason}"),
+                        });
+                    }
+                    reason
+                }
             };
-            if attempt == ATTEMPTS {
+            if !backoff.wait().await {
                 return Err(LaneError {
                     lane,
                     count: entries.len(),
-                    reason: format!("stream {stream}, after {ATTEMPTS} attempts: {reason}"),
+                    reason: format!(
+                        "stream {stream}, after {attempt} attempts in {:.1} s: {reason}",
+                        started.elapsed().as_secs_f64()
+                    ),
                 });
             }
             tracing::warn!(lane = %lane, stream, attempt, reason, "PutRecords incomplete; retrying the rejected records");
-            tokio::time::sleep(backoff).await;
-            backoff *= 2;
         }
-        Ok(())
     }
 }
 
@@ -147,6 +176,21 @@ impl LaneWriter for KinesisLanes {
         }
         Ok(())
     }
+}
+
+/// Whether a failed PutRecords would fail the same way again (a missing
+/// stream, a denied permission or key, a bad request): no use retrying it.
+fn is_permanent(error: &SdkError<PutRecordsError>) -> bool {
+    error.as_service_error().is_some_and(|e| {
+        e.is_resource_not_found_exception()
+            || e.is_invalid_argument_exception()
+            || e.is_access_denied_exception()
+            || e.is_kms_access_denied_exception()
+            || e.is_kms_disabled_exception()
+            || e.is_kms_invalid_state_exception()
+            || e.is_kms_not_found_exception()
+            || e.is_kms_opt_in_required()
+    })
 }
 
 /// Events of one object share a shard, so they stay in order.

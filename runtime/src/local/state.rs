@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error_table::{ErrorItem, ErrorStore, Failure};
+use crate::error_table::{ErrorItem, ErrorStore, Failure, Malformed, Page};
 use crate::event::{Lane, ObjectEvent};
 use crate::lanes::{self, LaneError, LaneWriter};
 
@@ -267,26 +267,31 @@ impl ErrorStore for LocalState {
         Ok(())
     }
 
-    async fn page(
-        &self,
-        start: Option<String>,
-    ) -> anyhow::Result<(Vec<ErrorItem>, Option<String>)> {
+    async fn page(&self, start: Option<String>) -> anyhow::Result<Page> {
         let db = self.db();
         let mut query = db.prepare_cached(
-            "SELECT item FROM errors WHERE request_id > ?1 ORDER BY request_id LIMIT ?2",
+            "SELECT request_id, item FROM errors WHERE request_id > ?1 ORDER BY request_id LIMIT ?2",
         )?;
         let rows = query.query_map(
             params![start.unwrap_or_default(), ERROR_PAGE as i64],
-            |row| row.get::<_, String>(0),
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
         )?;
-        let mut items = Vec::new();
+        let mut page = Page::default();
+        let mut last = None;
         for row in rows {
-            items.push(serde_json::from_str::<ErrorItem>(&row?)?);
+            let (request_id, text) = row?;
+            match serde_json::from_str::<ErrorItem>(&text) {
+                Ok(item) => page.items.push(item),
+                Err(error) => page.malformed.push(Malformed {
+                    request_id: request_id.clone(),
+                    reason: error.to_string(),
+                }),
+            }
+            last = Some(request_id);
         }
-        let next = (items.len() == ERROR_PAGE)
-            .then(|| items.last().map(|i| i.request_id.clone()))
-            .flatten();
-        Ok((items, next))
+        let full = page.items.len() + page.malformed.len() == ERROR_PAGE;
+        page.next = last.filter(|_| full);
+        Ok(page)
     }
 
     async fn get(&self, request_id: &str) -> anyhow::Result<Option<ErrorItem>> {
@@ -305,6 +310,29 @@ impl ErrorStore for LocalState {
     async fn delete(&self, request_id: &str) -> anyhow::Result<()> {
         self.db()
             .execute("DELETE FROM errors WHERE request_id = ?1", [request_id])?;
+        Ok(())
+    }
+
+    async fn keep(&self, request_id: &str, events: &[ObjectEvent]) -> anyhow::Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let text: Option<String> = tx
+            .query_row(
+                "SELECT item FROM errors WHERE request_id = ?1",
+                [request_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(text) = text else {
+            anyhow::bail!("no error item {request_id} to update");
+        };
+        let mut item: ErrorItem = serde_json::from_str(&text)?;
+        item.events = events.to_vec();
+        tx.execute(
+            "UPDATE errors SET item = ?2 WHERE request_id = ?1",
+            params![request_id, serde_json::to_string(&item)?],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 }
