@@ -10,37 +10,75 @@ use serde::{Deserialize, Serialize};
 
 /// One S3 object to process. The first nine fields are the original slips'
 /// (so its events stay readable); the rest are what it lacked.
+///
+/// Read leniently (it may come from another version or another tool): only
+/// `bucket_name` and `object_key` are required; any other field may be
+/// missing or `null` (its default), a lane slips does not know is no lane,
+/// and unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectEvent {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub aws_region: String,
     /// When S3 created the object, RFC 3339.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub event_time: String,
     /// e.g. `ObjectCreated:Put`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub event_name: String,
     pub bucket_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub bucket_arn: String,
     /// The key, URL-decoded (notifications carry it encoded, `+` for space).
     pub object_key: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub object_size: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub object_etag: String,
     /// The Kinesis stream the event was put on (informational: drain goes by `lane`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub dest_stream: String,
     /// The logical lane, so a drained event returns to its lane even after a
     /// redeploy renamed the stream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "known_lane",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lane: Option<Lane>,
     /// S3's ordering key for events of the same object key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sequencer: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The version the notification is about (versioned buckets).
+    #[serde(
+        default,
+        deserialize_with = "or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub version_id: Option<String>,
+}
+
+/// A field that may be `null`: its default then.
+fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A lane name slips knows, else no lane (the Dispatcher reading the event
+/// gives it its own).
+fn known_lane<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Lane>, D::Error> {
+    let name = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(match name.as_ref().and_then(|v| v.as_str()) {
+        Some("fast") => Some(Lane::Fast),
+        Some("slow") => Some(Lane::Slow),
+        _ => None,
+    })
 }
 
 /// A lane: fast, or slow (throttled).
@@ -297,6 +335,27 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("only S3")
+        );
+    }
+
+    #[test]
+    fn events_from_elsewhere_are_read_leniently_but_need_bucket_and_key() {
+        let event: ObjectEvent = serde_json::from_str(
+            r#"{"bucket_name":"b","object_key":"k","aws_region":null,"object_size":null,"lane":"medium","version_id":null,"extra":{"x":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (event.object_size, event.lane, event.version_id),
+            (0, None, None)
+        );
+        assert_eq!(event.aws_region, "");
+        let slow: ObjectEvent =
+            serde_json::from_str(r#"{"bucket_name":"b","object_key":"k","lane":"slow"}"#).unwrap();
+        assert_eq!(slow.lane, Some(Lane::Slow));
+        assert!(serde_json::from_str::<ObjectEvent>(r#"{"bucket_name":"b"}"#).is_err());
+        assert!(
+            serde_json::from_str::<ObjectEvent>(r#"{"bucket_name":"b","object_key":null}"#)
+                .is_err()
         );
     }
 

@@ -86,7 +86,8 @@ impl Bucket {
     }
 
     async fn put(&self, key: &str, body: Vec<u8>) -> ObjectEvent {
-        self.client
+        let put = self
+            .client
             .put_object()
             .bucket(&self.name)
             .key(key)
@@ -94,8 +95,14 @@ impl Bucket {
             .send()
             .await
             .expect("put object");
-        let notification =
-            json!({"Records": [support::s3_record(&self.name, &encode_key(key), 1)]});
+        // As S3 notifies it: the ETag unquoted, the version when there is one.
+        let mut record = support::s3_record(&self.name, &encode_key(key), 1);
+        let object = &mut record["s3"]["object"];
+        object["eTag"] = json!(put.e_tag().unwrap_or_default().trim_matches('"'));
+        if let Some(version) = put.version_id() {
+            object["versionId"] = json!(version);
+        }
+        let notification = json!({"Records": [record]});
         let mut events =
             event::from_json(notification.to_string().as_bytes()).expect("notification");
         events.remove(0)
@@ -410,5 +417,52 @@ async fn missing_objects_and_unmapped_buckets_are_errors() {
     assert!(
         format!("{error:#}")
             .ends_with("elsewhere/x.log: no bucket_mapping entry matches this object")
+    );
+}
+
+#[tokio::test]
+async fn a_versioned_object_is_read_as_the_version_notified() {
+    let bucket = Bucket::new().await;
+    bucket
+        .client
+        .put_bucket_versioning()
+        .bucket(&bucket.name)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning");
+    let first = bucket.put("logs/v.log", b"first\n".to_vec()).await;
+    let second = bucket.put("logs/v.log", b"second\n".to_vec()).await;
+    assert!(first.version_id.is_some() && first.version_id != second.version_id);
+    let config = bucket.config(json!([{"prefix": "", "format": ["s3-lines"]}]), json!({}));
+    let out = bucket
+        .run(&config, &[first, second])
+        .await
+        .expect("both versions");
+    assert_eq!(
+        out.output,
+        ["1|-|first", "1|-|second"],
+        "each event reads its own version"
+    );
+}
+
+#[tokio::test]
+async fn an_unversioned_object_replaced_since_its_notification_fails_loudly() {
+    let bucket = Bucket::new().await;
+    let event = bucket.put("logs/u.log", b"announced\n".to_vec()).await;
+    bucket.put("logs/u.log", b"replaced\n".to_vec()).await;
+    let config = bucket.config(json!([{"prefix": "", "format": ["s3-lines"]}]), json!({}));
+    let error = bucket.run(&config, &[event]).await.expect_err("changed");
+    let message = format!("{error:#}");
+    assert!(
+        message.starts_with(&format!(
+            "s3://{}/logs/u.log: cannot open: the object changed since its notification",
+            bucket.name
+        )),
+        "{message}"
     );
 }

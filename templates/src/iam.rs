@@ -218,7 +218,12 @@ fn main_statements(config: &Config, backend: &Backend) -> Vec<Value> {
     let mut out = Vec::new();
     let objects: Vec<Value> = object_arns(config).into_iter().map(sub).collect();
     if !objects.is_empty() {
-        out.push(statement("GetMappedObjects", &["s3:GetObject"], objects));
+        // GetObjectVersion: Main reads the version a notification names.
+        out.push(statement(
+            "GetMappedObjects",
+            &["s3:GetObject", "s3:GetObjectVersion"],
+            objects,
+        ));
     }
     let handler = &config.handler;
     if !handler.kms_key_arns.is_empty() {

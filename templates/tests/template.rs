@@ -174,7 +174,7 @@ fn main_reads_only_the_mapped_prefixes() {
         .collect();
     let get = main
         .iter()
-        .find(|s| s["Action"] == json!(["s3:GetObject"]))
+        .find(|s| s["Action"] == json!(["s3:GetObject", "s3:GetObjectVersion"]))
         .expect("GetObject");
     assert_eq!(
         get["Resource"],

@@ -258,7 +258,7 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
     }
     let started = Instant::now();
     let body = store
-        .open(&event.bucket_name, &event.object_key)
+        .open(event)
         .await
         .with_context(|| format!("{url}: cannot open"))?;
     let lines = chain.reader == Reader::Lines;

@@ -4,6 +4,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::{ObjectBody, ObjectStore};
+use crate::event::ObjectEvent;
 
 /// Reads `ROOT/BUCKET/KEY`; without a root, the key is a file path.
 #[derive(Debug, Clone)]
@@ -33,8 +34,9 @@ impl LocalStore {
 }
 
 impl ObjectStore for LocalStore {
-    async fn open(&self, bucket: &str, key: &str) -> io::Result<ObjectBody> {
-        let path = self.path(bucket, key);
+    /// Local files have no versions or ETags: the file as it is now.
+    async fn open(&self, event: &ObjectEvent) -> io::Result<ObjectBody> {
+        let path = self.path(&event.bucket_name, &event.object_key);
         let file = std::fs::File::open(&path)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         Ok(Box::new(file))

@@ -17,11 +17,15 @@ pub use decode::Compression;
 pub use local::LocalStore;
 pub use s3::S3Store;
 
+use crate::event::ObjectEvent;
+
 /// An object's bytes as they are stored (possibly compressed).
 pub type ObjectBody = Box<dyn Read + Send>;
 
 /// Where objects are read from: S3, or a directory for local runs.
 pub trait ObjectStore: Send + Sync {
-    /// Opens an object for streaming.
-    fn open(&self, bucket: &str, key: &str) -> impl Future<Output = io::Result<ObjectBody>> + Send;
+    /// Opens the object an event is about, for streaming: the version it
+    /// names, if any; else the object only while its ETag is the event's
+    /// (a changed object is an error, not other content read in its place).
+    fn open(&self, event: &ObjectEvent) -> impl Future<Output = io::Result<ObjectBody>> + Send;
 }

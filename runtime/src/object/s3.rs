@@ -8,6 +8,7 @@ use bytes::{Buf, Bytes};
 use tokio::sync::mpsc;
 
 use super::{ObjectBody, ObjectStore};
+use crate::event::ObjectEvent;
 
 /// Chunks of the body buffered between the network and the decoder.
 const CHUNKS_AHEAD: usize = 16;
@@ -25,17 +26,39 @@ impl S3Store {
 }
 
 impl ObjectStore for S3Store {
-    async fn open(&self, bucket: &str, key: &str) -> io::Result<ObjectBody> {
+    async fn open(&self, event: &ObjectEvent) -> io::Result<ObjectBody> {
+        let version = event.version_id.as_deref().filter(|v| !v.is_empty());
+        // Without a version, the ETag guards against reading a newer object
+        // under the same key (its own notification brings it).
+        let etag = match version {
+            None => Some(event.object_etag.trim_matches('"')).filter(|e| !e.is_empty()),
+            Some(_) => None,
+        };
         let object = self
             .client
             .get_object()
-            .bucket(bucket)
-            .key(key)
+            .bucket(&event.bucket_name)
+            .key(&event.object_key)
+            .set_version_id(version.map(String::from))
+            .set_if_match(etag.map(|e| format!("\"{e}\"")))
             .send()
             .await
             .map_err(|e| {
-                let e = aws_sdk_s3::error::DisplayErrorContext(e);
-                io::Error::other(format!("GetObject: {e}"))
+                let changed = e.raw_response().is_some_and(|r| r.status().as_u16() == 412);
+                match (changed, etag) {
+                    (true, Some(etag)) => io::Error::other(format!(
+                        "the object changed since its notification (its ETag is no longer \
+                         {etag}): the content it announced is gone, and the newer object \
+                         has its own notification"
+                    )),
+                    _ => io::Error::other(format!(
+                        "GetObject{}: {}",
+                        version
+                            .map(|v| format!(" (version {v})"))
+                            .unwrap_or_default(),
+                        aws_sdk_s3::error::DisplayErrorContext(e)
+                    )),
+                }
             })?;
         Ok(Box::new(ChunkReader::spawn(object.body)))
     }
