@@ -222,16 +222,37 @@ async fn event_pusher_main_and_dispatcher_as_lambda_runs_them() {
     let dispatcher = stack.start(StackFunction::FastDispatcher);
     let data = base64::engine::general_purpose::STANDARD
         .encode(serde_json::to_vec(&on_lane[0]).expect("event"));
-    let batch = json!({"Records": [{"kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "k", "sequenceNumber": "1",
+    let record = |sequence: &str, data: &str| {
+        json!({"kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "k", "sequenceNumber": sequence,
         "data": data, "approximateArrivalTimestamp": 1763799330.123}, "eventSource": "aws:kinesis", "eventVersion": "1.0",
-        "eventID": "shardId-000000000000:1", "eventName": "aws:kinesis:record", "invokeIdentityArn": "arn:aws:iam::123456789012:role/x",
-        "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/x"}]});
+        "eventID": format!("shardId-000000000000:{sequence}"), "eventName": "aws:kinesis:record", "invokeIdentityArn": "arn:aws:iam::123456789012:role/x",
+        "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/x"})
+    };
+    // The second record is no object event: kept in the error table, not skipped.
+    let junk = base64::engine::general_purpose::STANDARD.encode(b"junk from elsewhere");
+    let batch = json!({"Records": [record("1", &data), record("2", &junk)]});
     match dispatcher.invoke(batch) {
         Outcome::Response(dispatched) => {
-            assert_eq!(dispatched, json!({"events": 1, "invocations": 1}))
+            assert_eq!(
+                dispatched,
+                json!({"events": 1, "invocations": 1, "undecodable": 1})
+            )
         }
         Outcome::Error(error) => panic!("dispatcher failed: {error}"),
     }
+    let table = DynamoErrorTable::new(
+        aws_sdk_dynamodb::Client::new(&stack.sdk),
+        stack.physical["ErrorTable"].clone(),
+    );
+    let kept = table
+        .get("lane-record-fast-2")
+        .await
+        .expect("get")
+        .expect("the junk record's item");
+    assert_eq!(
+        kept.lane_record.map(|r| r.excerpt),
+        Some("junk from elsewhere".to_string())
+    );
 }
 
 #[tokio::test]
@@ -272,7 +293,7 @@ async fn reporter_and_drain_as_lambda_runs_them() {
     match drain.invoke(json!({"ids": ["req-lambda-1"]})) {
         Outcome::Response(drained) => assert_eq!(
             drained,
-            json!({"items": 1, "events": 1, "fast": 0, "slow": 1, "malformed": 0})
+            json!({"items": 1, "events": 1, "fast": 0, "slow": 1, "malformed": 0, "not_events": 0})
         ),
         Outcome::Error(error) => panic!("drain failed: {error}"),
     }

@@ -402,3 +402,48 @@ fn one_poisoned_object_fails_alone_and_its_nine_batch_mates_are_processed_once()
         assert_eq!(seen.get(&record), Some(&1), "{record:?}");
     }
 }
+
+#[test]
+fn a_lane_record_that_is_no_object_event_ends_in_the_error_table_not_skipped() {
+    let work = Work::new("log-counter", "{}", 1);
+    work.object("fast/a.json.gz", 2);
+    let summary = work.run();
+    assert_eq!(summary["processed"], 1, "{summary}");
+    // Something else wrote into the lane (another tool, a damaged state).
+    let db = rusqlite::Connection::open(work.path(".slips/state.db")).expect("state");
+    db.execute(
+        "INSERT INTO lane (lane, event) VALUES ('fast', '{\"not\": \"an event\"}')",
+        [],
+    )
+    .expect("insert");
+    drop(db);
+    work.object("fast/b.json.gz", 3);
+    let summary = work.run();
+    assert_eq!(
+        (summary["processed"].as_u64(), summary["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary}"
+    );
+    let items = work.error_items();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["error_code"], "UndecodableLaneRecord");
+    assert_eq!(
+        items[0]["lane_record"]["excerpt"],
+        "{\"not\": \"an event\"}"
+    );
+    let out = work.slips(&["errors", "--local"]);
+    assert!(
+        text(&out.stdout).contains("not an object event"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Nothing to replay: drain says so and keeps it.
+    let out = work.slips(&["drain", "--local"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 item(s) hold a lane record that is not an object event"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(work.error_items().len(), 1);
+}

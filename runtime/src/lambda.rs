@@ -12,12 +12,14 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::error_table::{DynamoErrorTable, Failure, Selection};
-use crate::event::{self, Lane, ObjectEvent};
+use crate::event::{self, Lane};
+use crate::functions::dispatcher::LaneBatch;
 use crate::functions::{dispatcher, drain, event_pusher, main, reporter};
 use crate::handler::Handler;
 use crate::invoker::LambdaInvoker;
-use crate::lanes::{self, KinesisLanes};
+use crate::lanes::KinesisLanes;
 use crate::object::S3Store;
+use crate::telemetry::BatchDispatched;
 
 /// The environment variable naming the function a Lambda runs.
 pub const FUNCTION_ENV: &str = "SLIPS_FUNCTION";
@@ -69,6 +71,8 @@ pub enum Function {
     Dispatcher {
         invoker: LambdaInvoker,
         lane: Lane,
+        /// Where records that are not object events are kept.
+        errors: DynamoErrorTable,
     },
     /// Main reads objects from S3 and hands failed objects back to itself.
     Main {
@@ -107,6 +111,7 @@ impl Function {
                     "slow" => Lane::Slow,
                     other => bail!("{}={other}: expected fast or slow", env::LANE),
                 },
+                errors: error_table()?,
             },
             "main" => Function::Main {
                 store: S3Store::new(crate::aws::s3_client(sdk)),
@@ -158,20 +163,31 @@ impl Function {
                 );
                 serde_json::to_value(pushed)?
             }
-            Function::Dispatcher { invoker, lane } => {
+            Function::Dispatcher {
+                invoker,
+                lane,
+                errors,
+            } => {
                 let batch: KinesisEvent =
                     serde_json::from_value(payload).context("not a Kinesis event")?;
                 let delay: f64 = required(env::DELAY)?
                     .parse()
                     .with_context(|| format!("{} is not a number of seconds", env::DELAY))?;
-                let mut events = kinesis_events(&batch);
-                // Events written by the original carry no lane: they are on this one.
-                events
-                    .iter_mut()
-                    .for_each(|e| _ = e.lane.get_or_insert(*lane));
+                let records = batch.records.iter().map(|record| {
+                    let kinesis = &record.kinesis;
+                    (kinesis.sequence_number.as_str(), kinesis.data.0.as_slice())
+                });
+                let batch = LaneBatch::decode(*lane, records);
                 let delay = Duration::from_secs_f64(delay.max(0.0));
                 let dispatched =
-                    dispatcher::dispatch(invoker, &events, pause_within(delay, deadline)).await?;
+                    dispatcher::dispatch(invoker, errors, &batch, pause_within(delay, deadline))
+                        .await?;
+                BatchDispatched {
+                    stack: &config.stack_name,
+                    lane: *lane,
+                    dispatched: &dispatched,
+                }
+                .emit();
                 serde_json::to_value(dispatched)?
             }
             Function::Main { store, retry } => {
@@ -307,33 +323,12 @@ fn dead_letter(message: &SnsMessage) -> anyhow::Result<Failure> {
         .ok_or_else(|| anyhow::anyhow!("a DLQ message without RequestID"))?;
     let events = event::from_json(message.message.as_bytes())
         .map_err(|e| anyhow::anyhow!("DLQ message of request {request_id}: {e}"))?;
-    Ok(Failure {
+    Ok(Failure::new(
         request_id,
         events,
-        error_code: attribute("ErrorCode").unwrap_or_default(),
-        error_message: attribute("ErrorMessage").unwrap_or_default(),
-        at: chrono::Utc::now(),
-    })
-}
-
-/// The object events of a Kinesis batch; a record that is not one is logged
-/// and passed over (it carries no object that could be lost).
-fn kinesis_events(batch: &KinesisEvent) -> Vec<ObjectEvent> {
-    batch
-        .records
-        .iter()
-        .filter_map(|record| match lanes::decode(&record.kinesis.data) {
-            Ok(event) => Some(event),
-            Err(error) => {
-                tracing::error!(
-                    sequence_number = record.kinesis.sequence_number,
-                    error = error.to_string(),
-                    "a lane record that is not an object event"
-                );
-                None
-            }
-        })
-        .collect()
+        attribute("ErrorCode").unwrap_or_default(),
+        attribute("ErrorMessage").unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]

@@ -145,6 +145,46 @@ impl FailureRecorded<'_> {
     }
 }
 
+/// A lane record that is not an object event, kept in the error table.
+pub struct LaneRecordKept<'a> {
+    pub failure: &'a crate::error_table::Failure,
+}
+
+impl LaneRecordKept<'_> {
+    pub fn emit(&self) {
+        tracing::error!(
+            request_id = self.failure.request_id,
+            error = self.failure.error_message,
+            "a lane record that is not an object event, kept in the error table"
+        );
+    }
+}
+
+/// One lane batch handed to Main (a Dispatcher): logged by `dispatch`,
+/// counted here.
+pub struct BatchDispatched<'a> {
+    pub stack: &'a str,
+    pub lane: crate::event::Lane,
+    pub dispatched: &'a crate::functions::dispatcher::Dispatched,
+}
+
+impl BatchDispatched<'_> {
+    pub fn emit(&self) {
+        let d = self.dispatched;
+        Metrics {
+            stack: self.stack,
+            function: "dispatcher",
+            lane: Some(self.lane.name()),
+            values: vec![
+                ("Events", d.events as f64),
+                ("Invocations", d.invocations as f64),
+                ("UndecodableRecords", d.undecodable as f64),
+            ],
+        }
+        .emit();
+    }
+}
+
 /// A CloudWatch metric in embedded metric format: one JSON line on stdout
 /// that CloudWatch Logs turns into metrics, with no API call and no extra
 /// permission. Namespace `slips`; dimensions stack, function and lane.

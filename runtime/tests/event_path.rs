@@ -313,12 +313,46 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
 
     // ~2 KB keys: 300 events need more than one 256 KB payload.
     let events: Vec<_> = (0..300)
-        .map(|i| event("app-logs", &format!("app/{i:04}/{}", "k".repeat(2_000))))
+        .map(|i| {
+            let mut e = event("app-logs", &format!("app/{i:04}/{}", "k".repeat(2_000)));
+            e.lane = Some(Lane::Fast);
+            e
+        })
         .collect();
+    // The lane's records as Kinesis hands them over, one of them no object event.
+    let mut records: Vec<(String, Vec<u8>)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (format!("{i}"), slips::lanes::encode(e)))
+        .collect();
+    records.insert(7, ("4960001".into(), b"{\"not\": \"an event\"}".to_vec()));
+    let batch = dispatcher::LaneBatch::decode(
+        Lane::Fast,
+        records
+            .iter()
+            .map(|(seq, data)| (seq.as_str(), data.as_slice())),
+    );
+    let table = error_table().await;
     let started = std::time::Instant::now();
-    let dispatched = dispatcher::dispatch(&invoker, &events, Duration::from_millis(300))
+    let dispatched = dispatcher::dispatch(&invoker, &table, &batch, Duration::from_millis(300))
         .await
         .expect("dispatch");
+    assert_eq!(dispatched.undecodable, 1);
+    let kept = table
+        .get("lane-record-fast-4960001")
+        .await
+        .expect("get")
+        .expect("the undecodable record is kept, not skipped");
+    let record = kept.lane_record.expect("its record");
+    assert_eq!(
+        (record.lane, record.excerpt.as_str()),
+        (Lane::Fast, "{\"not\": \"an event\"}")
+    );
+    assert!(
+        kept.error_message.contains("not an object event"),
+        "{}",
+        kept.error_message
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(300),
         "the lane's delay is kept"
@@ -346,13 +380,7 @@ async fn error_table() -> DynamoErrorTable {
 /// The failure a dead letter of Main carries (Lambda's SNS envelope is
 /// decoded at the edge, tested in `cli/tests/lambda.rs`).
 fn dlq_message(request_id: &str, events: &[ObjectEvent], error: &str) -> Failure {
-    Failure {
-        request_id: request_id.into(),
-        events: events.to_vec(),
-        error_code: "200".into(),
-        error_message: error.into(),
-        at: chrono::Utc::now(),
-    }
+    Failure::new(request_id, events.to_vec(), "200", error)
 }
 
 #[tokio::test]
@@ -534,13 +562,7 @@ async fn selecting_reads_every_scan_page() {
             .map(|j| event("app-logs", &format!("app/{i}/{j}/{key}")))
             .collect();
         table
-            .record(&error_table::Failure {
-                request_id: format!("req-{i:02}"),
-                events,
-                error_code: "200".into(),
-                error_message: "boom".into(),
-                at: chrono::Utc::now(),
-            })
+            .record(&Failure::new(format!("req-{i:02}"), events, "200", "boom"))
             .await
             .expect("record");
     }

@@ -61,6 +61,7 @@ pub fn environment(config: &Config, backend: &Backend, function: Function) -> Ma
             config.backend.lane.of(lane).delay.to_string().into(),
         );
         vars.insert(env::LANE.into(), lane.name().into());
+        vars.insert(env::ERROR_TABLE.into(), backend.table.name.clone());
         return vars;
     }
     match function {

@@ -5,7 +5,7 @@
 //! | function | may |
 //! |---|---|
 //! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters) |
-//! | each Dispatcher | read its own lane's stream; invoke Main; send to the failure queue (discarded batches) |
+//! | each Dispatcher | read its own lane's stream; invoke Main; record lane records that are not object events in the error table; send to the failure queue (discarded batches) |
 //! | Main | get objects under the mapped bucket prefixes (and decrypt them with `handler.kms_key_arns`); publish to the DLQ topic; invoke itself (a failed object handed back alone); manage its network interfaces in a VPC |
 //! | Reporter | read and write error items; send to the failure queue (its dead letters) |
 //! | Drain | scan, read and delete error items; put records on both lane streams |
@@ -186,6 +186,11 @@ fn statements(config: &Config, backend: &Backend, function: Function) -> Vec<Val
                 "InvokeMain",
                 &["lambda:InvokeFunction"],
                 vec![get_att(Function::Main.logical_id(), "Arn")],
+            ));
+            out.push(statement(
+                "KeepUndecodableLaneRecords",
+                &["dynamodb:UpdateItem"],
+                vec![backend.table.arn.clone()],
             ));
             out.push(failure_queue());
         }

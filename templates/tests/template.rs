@@ -400,6 +400,7 @@ fn each_function_gets_the_environment_of_the_contract() {
             "SLIPS_MAIN_FUNCTION": {"Ref": "MainFunc"},
             "SLIPS_DELAY": "0",
             "SLIPS_LANE": "fast",
+            "SLIPS_ERROR_TABLE": {"Ref": "ErrorTable"},
         })
     );
     assert_eq!(
@@ -409,6 +410,7 @@ fn each_function_gets_the_environment_of_the_contract() {
             "SLIPS_MAIN_FUNCTION": {"Ref": "MainFunc"},
             "SLIPS_DELAY": "12",
             "SLIPS_LANE": "slow",
+            "SLIPS_ERROR_TABLE": {"Ref": "ErrorTable"},
         })
     );
     assert_eq!(env(Function::Main), json!({"SLIPS_FUNCTION": "main"}));

@@ -145,6 +145,21 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
     ];
     let mut rows = Vec::new();
     for item in &items {
+        if let Some(record) = item.lane_record.as_ref().filter(|_| item.events.is_empty()) {
+            rows.push([
+                item.last_failure
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                item.request_id.clone(),
+                "-".into(),
+                format!(
+                    "(lane record {}: not an object event)",
+                    record.sequence_number
+                ),
+                record.bytes.to_string(),
+                record.lane.name().to_string(),
+                one_line(&item.error_message),
+            ]);
+        }
         for event in &item.events {
             rows.push([
                 item.last_failure
@@ -226,6 +241,15 @@ fn describe(item: &ErrorItem) -> String {
             event.object_size
         ));
     }
+    if let Some(record) = &item.lane_record {
+        out.push_str(&format!(
+            "lane record    {} of the {} lane, {} bytes, not an object event; it begins:\n  {}\n",
+            record.sequence_number,
+            record.lane,
+            record.bytes,
+            one_line(&record.excerpt)
+        ));
+    }
     out
 }
 
@@ -253,6 +277,11 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
             "warning: error item {} skipped, slips cannot read it: {}",
             bad.request_id, bad.reason
         ),
+        drain::Progress::NotEvents(item) => eprintln!(
+            "warning: {} holds a lane record that is not an object event: nothing to replay \
+             (`slips error {}` shows it; delete it by hand once understood)",
+            item.request_id, item.request_id
+        ),
     };
     let drained = runtime()?.block_on(async {
         if args.remote {
@@ -274,6 +303,12 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
         "{verb} {} item(s): {} object event(s), {} to the fast lane, {} to the slow lane",
         drained.items, drained.events, drained.fast, drained.slow
     );
+    if drained.not_events > 0 {
+        println!(
+            "{} item(s) hold a lane record that is not an object event: left in the table",
+            drained.not_events
+        );
+    }
     if drained.malformed > 0 {
         println!(
             "{} item(s) skipped that slips cannot read (left in the table; see the warnings above)",

@@ -71,7 +71,14 @@ impl ErrorStore for DynamoErrorTable {
             .expression_attribute_values(":bucket", s(first.map_or("", |e| e.bucket_name.as_str())))
             .expression_attribute_values(":key", s(first.map_or("", |e| e.object_key.as_str())))
             .expression_attribute_values(":one", AttributeValue::N("1".into()));
-        if let Some(lane) = first.and_then(|e| e.lane) {
+        if let Some(record) = &failure.lane_record {
+            update.push_str(", #record = :record");
+            request = request
+                .expression_attribute_names("#record", "lane_record")
+                .expression_attribute_values(":record", s(serde_json::to_string(record)?));
+        }
+        // The rule of `ErrorItem::recorded`, in one UpdateItem.
+        if let Some(lane) = failure.lane() {
             update.push_str(", #lane = :lane");
             request = request
                 .expression_attribute_names("#lane", "lane")
@@ -203,7 +210,15 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> anyhow::Result<ErrorItem
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
+    let lane_record =
+        match item.get("lane_record").and_then(|v| v.as_s().ok()) {
+            Some(text) => Some(serde_json::from_str(text).with_context(|| {
+                format!("item {request_id}: `lane_record` is not a lane record")
+            })?),
+            None => None,
+        };
     Ok(ErrorItem {
+        lane_record,
         events,
         error_code: text("error_code").unwrap_or_default(),
         error_message: text("error_message").unwrap_or_default(),

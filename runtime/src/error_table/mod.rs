@@ -27,16 +27,114 @@ pub struct ErrorItem {
     pub last_failure: DateTime<Utc>,
     /// How many times this failure was reported.
     pub count: u64,
+    /// A lane record that is not an object event, kept here instead of one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lane_record: Option<LaneRecord>,
+}
+
+impl ErrorItem {
+    /// The item after `failure` is recorded: the rule every error store
+    /// follows (DynamoDB's in one UpdateItem). The latest failure's events,
+    /// error and lane (when it has one) replace the item's; the first failure
+    /// time stays; the count goes up by one.
+    pub fn recorded(existing: Option<ErrorItem>, failure: &Failure) -> ErrorItem {
+        let (first_failure, count, lane) = existing.map_or((failure.at, 0, None), |item| {
+            (item.first_failure, item.count, item.lane)
+        });
+        ErrorItem {
+            request_id: failure.request_id.clone(),
+            events: failure.events.clone(),
+            error_code: failure.error_code.clone(),
+            error_message: failure.error_message.clone(),
+            lane: failure.lane().or(lane),
+            first_failure,
+            last_failure: failure.at,
+            count: count + 1,
+            lane_record: failure.lane_record.clone(),
+        }
+    }
 }
 
 /// A failure as the DLQ reports it, before it is an item.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     pub request_id: String,
     pub events: Vec<ObjectEvent>,
     pub error_code: String,
     pub error_message: String,
     pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lane_record: Option<LaneRecord>,
+}
+
+impl Failure {
+    /// The lane of the failure: its first event's, or its lane record's.
+    pub fn lane(&self) -> Option<Lane> {
+        self.events
+            .first()
+            .and_then(|e| e.lane)
+            .or(self.lane_record.as_ref().map(|r| r.lane))
+    }
+
+    /// A failed invocation of `events`, now.
+    pub fn new(
+        request_id: impl Into<String>,
+        events: Vec<ObjectEvent>,
+        error_code: impl Into<String>,
+        error_message: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            request_id: request_id.into(),
+            events,
+            error_code: error_code.into(),
+            error_message: error_message.into(),
+            at: Utc::now(),
+            lane_record: None,
+        }
+    }
+
+    /// A lane record no Dispatcher could read as an object event, now. Its
+    /// id is the record's place in its lane, so recording it again (Kinesis
+    /// retries a batch) updates the same item.
+    pub fn undecodable(record: LaneRecord, reason: impl Into<String>) -> Failure {
+        Failure {
+            request_id: format!("lane-record-{}-{}", record.lane, record.sequence_number),
+            events: Vec::new(),
+            error_code: "UndecodableLaneRecord".into(),
+            error_message: reason.into(),
+            at: Utc::now(),
+            lane_record: Some(record),
+        }
+    }
+}
+
+/// The longest excerpt of an undecodable lane record an item keeps: well
+/// within a DynamoDB item (400 KB, DynamoDB quotas "Item size"); the whole
+/// record stays in its stream for the stream's retention.
+pub const MAX_LANE_RECORD_EXCERPT_BYTES: usize = 16 * 1024;
+
+/// A lane record that is not an object event: where it is, and its start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaneRecord {
+    pub lane: Lane,
+    /// Its sequence number in the lane's stream (its position, locally).
+    pub sequence_number: String,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// Its first bytes, as text (invalid UTF-8 replaced).
+    pub excerpt: String,
+}
+
+impl LaneRecord {
+    pub fn new(lane: Lane, sequence_number: impl Into<String>, data: &[u8]) -> LaneRecord {
+        let start = &data[..data.len().min(MAX_LANE_RECORD_EXCERPT_BYTES)];
+        LaneRecord {
+            lane,
+            sequence_number: sequence_number.into(),
+            bytes: data.len(),
+            excerpt: String::from_utf8_lossy(start).into_owned(),
+        }
+    }
 }
 
 /// Which items to select (all when empty).
@@ -79,9 +177,20 @@ impl Selection {
             .collect()
     }
 
-    /// Whether any event of `item` is selected.
+    /// Whether any event of `item` is selected, or (for an item that holds
+    /// a lane record instead of events) whether the selection is not about
+    /// objects and the item's id, time and lane match.
     pub fn matches(&self, item: &ErrorItem) -> bool {
-        !self.events(item).is_empty()
+        match &item.lane_record {
+            Some(record) if item.events.is_empty() => {
+                self.bucket.is_none()
+                    && self.prefix.is_none()
+                    && (self.ids.is_empty() || self.ids.contains(&item.request_id))
+                    && self.since.is_none_or(|since| item.last_failure >= since)
+                    && self.lane.is_none_or(|lane| record.lane == lane)
+            }
+            _ => !self.events(item).is_empty(),
+        }
     }
 }
 

@@ -5,8 +5,10 @@
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
-use crate::event::ObjectEvent;
+use crate::error_table::{ErrorStore, Failure, LaneRecord};
+use crate::event::{Lane, ObjectEvent};
 use crate::invoker::Invoker;
+use crate::lanes;
 
 /// The largest payload of an asynchronous invoke: 1 MB (Lambda API
 /// reference, Invoke: "For asynchronous invocations, the maximum payload
@@ -31,23 +33,63 @@ const _: () = assert!(MAX_PAYLOAD_BYTES <= MAX_ASYNC_PAYLOAD_BYTES);
 /// sent included.
 pub const INVOKE_RETRY_BUDGET: Duration = Duration::from_secs(120);
 
+/// One batch of a lane as its Dispatcher receives it.
+#[derive(Debug, Clone, Default)]
+pub struct LaneBatch {
+    pub events: Vec<ObjectEvent>,
+    /// Records that are not object events, and why.
+    pub undecodable: Vec<(LaneRecord, String)>,
+}
+
+impl LaneBatch {
+    /// Decodes a lane's records (sequence number, data). Events written by
+    /// the original carry no lane: they are on this one.
+    pub fn decode<'a>(lane: Lane, records: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
+        let mut batch = LaneBatch::default();
+        for (sequence_number, data) in records {
+            match lanes::decode(data) {
+                Ok(mut event) => {
+                    event.lane.get_or_insert(lane);
+                    batch.events.push(event);
+                }
+                Err(error) => batch.undecodable.push((
+                    LaneRecord::new(lane, sequence_number, data),
+                    format!("not an object event: {error}"),
+                )),
+            }
+        }
+        batch
+    }
+}
+
 /// What one batch became.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Dispatched {
     pub events: usize,
     pub invocations: usize,
+    /// Records that were not object events, kept in the error table.
+    pub undecodable: usize,
 }
 
-/// The Dispatcher's entry point, the same in Lambda and locally: invokes
-/// Main with `events`, split into payloads that fit [`MAX_PAYLOAD_BYTES`],
-/// then waits `delay` (the lane's throttle). A failed invoke is retried in
-/// place with backoff; one that still fails fails the batch (Kinesis retries
-/// it, so the payloads sent before it are sent again: Main is idempotent).
-pub async fn dispatch<I: Invoker>(
+/// The Dispatcher's entry point, the same in Lambda and locally: keeps the
+/// batch's undecodable records in the error table (where `slips errors`
+/// shows them; nothing is skipped), invokes Main with its events, split
+/// into payloads that fit [`MAX_PAYLOAD_BYTES`], then waits `delay` (the
+/// lane's throttle). A failed invoke is retried in place with backoff; one
+/// that still fails fails the batch (Kinesis retries it, so the payloads
+/// sent before it are sent again: Main is idempotent).
+pub async fn dispatch<I: Invoker, E: ErrorStore>(
     invoker: &I,
-    events: &[ObjectEvent],
+    errors: &E,
+    batch: &LaneBatch,
     delay: Duration,
 ) -> anyhow::Result<Dispatched> {
+    for (record, reason) in &batch.undecodable {
+        let failure = Failure::undecodable(record.clone(), reason);
+        errors.record(&failure).await?;
+        crate::telemetry::LaneRecordKept { failure: &failure }.emit();
+    }
+    let events = &batch.events;
     let payloads = payloads(events, MAX_PAYLOAD_BYTES)?;
     for (i, payload) in payloads.iter().enumerate() {
         let mut backoff = Backoff::until(Instant::now() + INVOKE_RETRY_BUDGET);
@@ -72,10 +114,12 @@ pub async fn dispatch<I: Invoker>(
     let dispatched = Dispatched {
         events: events.len(),
         invocations: payloads.len(),
+        undecodable: batch.undecodable.len(),
     };
     tracing::info!(
         events = dispatched.events,
         invocations = dispatched.invocations,
+        undecodable = dispatched.undecodable,
         "batch dispatched"
     );
     if !delay.is_zero() {

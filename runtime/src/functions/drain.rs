@@ -20,6 +20,10 @@ pub struct Drained {
     /// Items slips cannot read, skipped (and left in the table).
     #[serde(default)]
     pub malformed: usize,
+    /// Items holding a lane record that is no object event: nothing to
+    /// replay, left in the table for a human (`slips error ID` shows it).
+    #[serde(default)]
+    pub not_events: usize,
 }
 
 /// What the drain tells its caller as it goes.
@@ -28,6 +32,8 @@ pub enum Progress<'a> {
     Item(&'a ErrorItem, &'a Drained),
     /// An item that could not be read, skipped.
     Malformed(&'a Malformed),
+    /// An item holding a lane record instead of events, left as it is.
+    NotEvents(&'a ErrorItem),
 }
 
 /// The Drain's entry point, the same in Lambda and from the CLI: drains
@@ -53,6 +59,11 @@ pub async fn drain<S: ErrorStore, W: LaneWriter>(
             progress(Progress::Malformed(malformed));
         }
         for item in &page.items {
+            if item.events.is_empty() && selection.matches(item) {
+                drained.not_events += 1;
+                progress(Progress::NotEvents(item));
+                continue;
+            }
             let selected = selection.events(item);
             if selected.is_empty() {
                 continue;

@@ -7,8 +7,6 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
-
 use super::pipeline::Counters;
 use super::state::LocalState;
 use crate::config::Config;
@@ -61,13 +59,12 @@ impl<H: Handler> Invoker for LocalInvoker<'_, H> {
                 }
             }
             if let Some(error) = last_error {
-                self.state.dlq_push(&Failure {
+                self.state.dlq_push(&Failure::new(
                     request_id,
                     events,
-                    error_code: "Unhandled".into(),
-                    error_message: main::error_message(&error),
-                    at: Utc::now(),
-                })?;
+                    "Unhandled",
+                    main::error_message(&error),
+                ))?;
             }
         }
         Ok(())

@@ -18,6 +18,7 @@ use super::scan::{LocalObject, scan};
 use super::state::LocalState;
 use crate::config::Config;
 use crate::event::{Lane, ObjectEvent};
+use crate::functions::dispatcher::LaneBatch;
 use crate::functions::{dispatcher, event_pusher, reporter};
 use crate::handler::Handler;
 use crate::object::LocalStore;
@@ -280,24 +281,33 @@ async fn lane_loop<H: Handler>(
             tokio::time::sleep(POLL).await;
             continue;
         }
-        let (seqs, events): (Vec<i64>, Vec<ObjectEvent>) = batch.into_iter().unzip();
+        let seqs: Vec<i64> = batch.iter().map(|(seq, _)| *seq).collect();
+        let positions: Vec<String> = seqs.iter().map(i64::to_string).collect();
+        let records = batch
+            .iter()
+            .zip(&positions)
+            .map(|((_, data), seq)| (seq.as_str(), data.as_bytes()));
+        let batch = LaneBatch::decode(lane, records);
         counters
             .in_flight
-            .fetch_add(events.len() as u64, Ordering::Relaxed);
+            .fetch_add(seqs.len() as u64, Ordering::Relaxed);
         // Nothing more can arrive after this batch: no need to wait out the throttle.
         let last = emitter_done && state.lane_len(lane)? == seqs.len() as u64;
         let delay = match last {
             true => Duration::ZERO,
             false => Duration::from_secs(u64::from(throttle.delay)),
         };
-        dispatcher::dispatch(invoker, &events, delay).await?;
+        let dispatched = dispatcher::dispatch(invoker, state, &batch, delay).await?;
+        counters
+            .failed
+            .fetch_add(dispatched.undecodable as u64, Ordering::Relaxed);
         // Acknowledged once Main succeeded or the DLQ has it, after the pause
         // as Kinesis checkpoints: a crash before this line runs the batch
         // again (at least once).
         state.ack(&seqs)?;
         counters
             .in_flight
-            .fetch_sub(events.len() as u64, Ordering::Relaxed);
+            .fetch_sub(seqs.len() as u64, Ordering::Relaxed);
     }
 }
 

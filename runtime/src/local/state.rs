@@ -36,8 +36,8 @@ pub struct LocalState {
     db: Mutex<Connection>,
 }
 
-/// A lane record: its position in the lane and its event.
-pub type LaneRecord = (i64, ObjectEvent);
+/// A lane record as stored: its position in the lane and its data.
+pub type LaneRecord = (i64, String);
 
 impl LocalState {
     /// Opens (creating if needed) the state in `dir`.
@@ -103,7 +103,8 @@ impl LocalState {
         Ok(())
     }
 
-    /// The oldest `limit` records of a lane, in arrival order.
+    /// The oldest `limit` records of a lane, in arrival order (decoded by
+    /// the Dispatcher, as Kinesis records are).
     pub fn lane_head(&self, lane: Lane, limit: usize) -> anyhow::Result<Vec<LaneRecord>> {
         let db = self.db();
         let mut query =
@@ -111,14 +112,7 @@ impl LocalState {
         let rows = query.query_map(params![lane.name(), limit as i64], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })?;
-        let mut records = Vec::new();
-        for row in rows {
-            let (seq, text) = row?;
-            let event = lanes::decode(text.as_bytes())
-                .with_context(|| format!("lane record {seq} is not an object event"))?;
-            records.push((seq, event));
-        }
-        Ok(records)
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Removes records whose batch reached an end state.
@@ -144,7 +138,7 @@ impl LocalState {
 
     /// A failed invocation for the reporter.
     pub fn dlq_push(&self, failure: &Failure) -> anyhow::Result<()> {
-        let text = serde_json::to_string(&StoredFailure::from(failure))?;
+        let text = serde_json::to_string(failure)?;
         self.db()
             .execute("INSERT INTO dlq (failure) VALUES (?1)", [text])?;
         Ok(())
@@ -161,9 +155,9 @@ impl LocalState {
             )
             .optional()?;
         row.map(|(seq, text)| {
-            let stored: StoredFailure =
+            let failure: Failure =
                 serde_json::from_str(&text).with_context(|| format!("DLQ message {seq}"))?;
-            Ok((seq, stored.into()))
+            Ok((seq, failure))
         })
         .transpose()
     }
@@ -171,40 +165,6 @@ impl LocalState {
     pub fn dlq_remove(&self, seq: i64) -> anyhow::Result<()> {
         self.db().execute("DELETE FROM dlq WHERE seq = ?1", [seq])?;
         Ok(())
-    }
-}
-
-/// A DLQ message as stored.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredFailure {
-    request_id: String,
-    events: Vec<ObjectEvent>,
-    error_code: String,
-    error_message: String,
-    at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<&Failure> for StoredFailure {
-    fn from(f: &Failure) -> Self {
-        StoredFailure {
-            request_id: f.request_id.clone(),
-            events: f.events.clone(),
-            error_code: f.error_code.clone(),
-            error_message: f.error_message.clone(),
-            at: f.at,
-        }
-    }
-}
-
-impl From<StoredFailure> for Failure {
-    fn from(f: StoredFailure) -> Self {
-        Failure {
-            request_id: f.request_id,
-            events: f.events,
-            error_code: f.error_code,
-            error_message: f.error_message,
-            at: f.at,
-        }
     }
 }
 
@@ -240,25 +200,10 @@ impl ErrorStore for LocalState {
                 |row| row.get(0),
             )
             .optional()?;
-        let mut item = match existing {
-            Some(text) => serde_json::from_str::<ErrorItem>(&text)?,
-            None => ErrorItem {
-                request_id: failure.request_id.clone(),
-                events: Vec::new(),
-                error_code: String::new(),
-                error_message: String::new(),
-                lane: None,
-                first_failure: failure.at,
-                last_failure: failure.at,
-                count: 0,
-            },
-        };
-        item.events = failure.events.clone();
-        item.error_code = failure.error_code.clone();
-        item.error_message = failure.error_message.clone();
-        item.lane = failure.events.first().and_then(|e| e.lane);
-        item.last_failure = failure.at;
-        item.count += 1;
+        let existing = existing
+            .map(|text| serde_json::from_str::<ErrorItem>(&text))
+            .transpose()?;
+        let item = ErrorItem::recorded(existing, failure);
         tx.execute(
             "INSERT OR REPLACE INTO errors (request_id, item) VALUES (?1, ?2)",
             params![item.request_id, serde_json::to_string(&item)?],
