@@ -40,6 +40,7 @@ backend:
 handler: {path: missing, concurency: 3}
 bucket_mapping:
   logs: [{prefix: a/, format: [s3-lines, jsn]}]
+alarms: {topic_arn: 'arn:aws:sns:us-east-1:123456789012:oncall'}
 ";
     std::fs::write(dir.path().join("config.yml"), config).expect("write config");
     let out = slips(dir.path(), &["validate"]);

@@ -14,10 +14,10 @@ use crate::names::{Function, id};
 
 /// The AWS-managed KMS key of each service: no key policy to maintain and no
 /// IAM permission needed by the stack's own roles (the key policy allows the
-/// account's principals through the service).
+/// account's principals through the service). The failure queue uses
+/// SQS-managed encryption instead (see there).
 const KINESIS_KEY: &str = "alias/aws/kinesis";
 const SNS_KEY: &str = "alias/aws/sns";
-const SQS_KEY: &str = "alias/aws/sqs";
 
 /// The error table's key and expiry attributes (the Reporter writes them).
 pub const TABLE_KEY: &str = "request_id";
@@ -120,10 +120,19 @@ pub fn build(config: &Config, resources: &mut Resources) -> Result<Backend, Rend
                         "MessageRetentionPeriod": MAX_SQS_RETENTION_SECONDS,
                         // Its largest message (MAX_FAILURE_MESSAGE_BYTES) is over the default 256 KiB.
                         "MaximumMessageSize": MAX_SQS_MESSAGE_BYTES,
-                        "KmsMasterKeyId": SQS_KEY,
+                        // SQS-managed encryption: SNS can deliver subscription dead letters
+                        // to it, which it cannot with the AWS-managed KMS key (whose key
+                        // policy does not admit SNS).
+                        "SqsManagedSseEnabled": true,
                     }),
                 )
-                .keep(keep),
+                .keep(keep)
+                .skip(
+                    "CKV_AWS_27",
+                    "encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this \
+                     check does not recognise: SNS must deliver subscription dead letters here, \
+                     and it cannot use the AWS-managed KMS key of SQS",
+                ),
             );
             Named {
                 arn: get_att(id::FAILURE_QUEUE, "Arn"),

@@ -111,10 +111,12 @@ impl Resource {
     }
 }
 
-/// The template's resources, in the order they were added.
+/// The template's resources, in the order they were added, and the
+/// conditions some of them use.
 #[derive(Debug, Default)]
 pub struct Resources {
     map: Map<String, Value>,
+    conditions: Map<String, Value>,
 }
 
 impl Resources {
@@ -130,12 +132,18 @@ impl Resources {
         self.map.insert(id, resource.into_value());
     }
 
+    /// Adds a condition (again under the same id: the same condition).
+    pub fn condition(&mut self, id: impl Into<String>, condition: Value) {
+        self.conditions.insert(id.into(), condition);
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
-    pub fn into_value(self) -> Value {
-        Value::Object(self.map)
+    /// The `Resources` and `Conditions` sections.
+    pub fn into_sections(self) -> (Value, Value) {
+        (Value::Object(self.map), Value::Object(self.conditions))
     }
 }
 

@@ -132,7 +132,8 @@ pub fn render(config: &Config) -> Result<Template, RenderError> {
         .description
         .clone()
         .unwrap_or_else(|| format!("slips pipeline {}", config.stack_name));
-    let value = json!({
+    let (resources, conditions) = resources.into_sections();
+    let mut value = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": description,
         "Parameters": {
@@ -147,8 +148,11 @@ pub fn render(config: &Config) -> Result<Template, RenderError> {
                 "Description": "S3 key of the code zip: the handler binary as `bootstrap`, and slips.json",
             },
         },
-        "Resources": resources.into_value(),
+        "Resources": resources,
         "Outputs": outputs::build(&backend),
     });
+    if conditions.as_object().is_some_and(|c| !c.is_empty()) {
+        value["Conditions"] = conditions;
+    }
     Ok(Template { value })
 }

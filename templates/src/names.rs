@@ -28,6 +28,8 @@ pub mod id {
     pub const DLQ_TOPIC: &str = "ErrorNotify";
     /// The SQS queue for failures the error table cannot hold (see the README).
     pub const FAILURE_QUEUE: &str = "PipelineFailureQueue";
+    /// Lets the subscriptions' dead letters into the failure queue.
+    pub const FAILURE_QUEUE_POLICY: &str = "PipelineFailureQueuePolicy";
     /// The CloudWatch dashboard.
     pub const DASHBOARD: &str = "SlipsDashboard";
     /// Main's asynchronous-invocation settings (retries, maximum event age).
@@ -57,6 +59,11 @@ pub mod id {
             Lane::Fast => "FastDispatcherEventSource",
             Lane::Slow => "SlowDispatcherEventSource",
         }
+    }
+
+    /// The alarm on `function`'s Lambda metric `metric` (e.g. `EventPusherErrorsAlarm`).
+    pub fn alarm(function: super::Function, metric: &str) -> String {
+        format!("{}{metric}Alarm", function.logical_id())
     }
 
     /// The alarm on `lane`'s backlog.

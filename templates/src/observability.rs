@@ -86,6 +86,61 @@ pub fn build(config: &Config, backend: &Backend, resources: &mut Resources) {
             1,
         ),
     );
+    // Where a failure's record itself could be lost: a dead letter Lambda
+    // could not deliver (too large, no permission) is deleted; an on-failure
+    // record of a lane batch that cannot be sent is gone.
+    let function_metric = |function: Function, metric: &str| json!(["AWS/Lambda", metric, "FunctionName", {"Ref": function.logical_id()}]);
+    for function in [Function::Main, Function::EventPusher, Function::Reporter] {
+        resources.add(
+            id::alarm(function, "DeadLetterErrors"),
+            alarm(
+                format!(
+                    "slips: Lambda could not deliver a dead letter of {} to its target, and \
+                     deleted the event; its log group and the target's permissions and size \
+                     say why",
+                    function.logical_id()
+                ),
+                function_metric(function, "DeadLetterErrors"),
+                "Sum",
+                1,
+            ),
+        );
+    }
+    for lane in Lane::ALL {
+        let dispatcher = Function::dispatcher(lane);
+        resources.add(
+            id::alarm(dispatcher, "DestinationDeliveryFailures"),
+            alarm(
+                format!(
+                    "slips: the {lane} lane gave up on a batch and could not record it in the \
+                     failure queue; its events are only in the stream until it expires"
+                ),
+                function_metric(dispatcher, "DestinationDeliveryFailures"),
+                "Sum",
+                1,
+            ),
+        );
+    }
+    for function in [
+        Function::EventPusher,
+        Function::FastDispatcher,
+        Function::SlowDispatcher,
+        Function::Reporter,
+    ] {
+        resources.add(
+            id::alarm(function, "Errors"),
+            alarm(
+                format!(
+                    "slips: {} failed (it is retried; what it gives up on goes to the failure \
+                     queue); its log group says why",
+                    function.logical_id()
+                ),
+                function_metric(function, "Errors"),
+                "Sum",
+                1,
+            ),
+        );
+    }
     for lane in Lane::ALL {
         let seconds = config.alarms.iterator_age.of(lane);
         resources.add(

@@ -2,7 +2,7 @@
 //! each lane's stream → its Dispatcher, the DLQ topic → Reporter. Every
 //! invoke permission names its source, so no other topic can invoke a function.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use slips::config::{Arn, Config};
 use slips::event::Lane;
 
@@ -37,6 +37,7 @@ pub fn build(
             })?
             .region
             .to_string();
+        let redrive = redrive_in(resources, backend, &region);
         subscribe(
             resources,
             Function::EventPusher,
@@ -44,8 +45,18 @@ pub fn build(
             &format!("EventPusherSubscription{suffix}"),
             json!(topic.arn),
             Some(region),
+            redrive,
         );
     }
+    // A dead-letter topic given by ARN may be in another region.
+    let dlq_region = match &config.backend.dlq_sns_arn {
+        Some(arn) => Arn::parse(arn).ok().map(|a| a.region.to_string()),
+        None => None,
+    };
+    let redrive = match &dlq_region {
+        Some(region) => redrive_in(resources, backend, region),
+        None => json!({"deadLetterTargetArn": backend.failure_queue.arn}),
+    };
     subscribe(
         resources,
         Function::Reporter,
@@ -53,7 +64,37 @@ pub fn build(
         id::REPORTER_SUBSCRIPTION,
         backend.dlq.arn.clone(),
         None,
+        redrive,
     );
+    if config.backend.failure_queue_arn.is_none() {
+        let mut topics: Vec<Value> = config
+            .backend
+            .sns_topics
+            .iter()
+            .map(|t| json!(t.arn))
+            .collect();
+        topics.push(backend.dlq.arn.clone());
+        resources.add(
+            id::FAILURE_QUEUE_POLICY,
+            Resource::new(
+                "AWS::SQS::QueuePolicy",
+                json!({
+                    "Queues": [reference(id::FAILURE_QUEUE)],
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Sid": "SubscriptionDeadLetters",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": backend.failure_queue.arn,
+                            "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
+                        }],
+                    },
+                }),
+            ),
+        );
+    }
 
     for lane in Lane::ALL {
         let settings = config.backend.lane.of(lane);
@@ -78,6 +119,25 @@ pub fn build(
     Ok(())
 }
 
+/// The redrive policy of a subscription to a topic in `region`: what SNS
+/// cannot deliver (its retries spent, or a client error such as a missing
+/// permission) goes to the failure queue instead of being discarded. SNS
+/// requires the queue in the subscription's region (SNS Developer Guide,
+/// "Amazon SNS dead-letter queues"), so a topic in another region than the
+/// stack gets none (`slips validate` warns of it).
+fn redrive_in(resources: &mut Resources, backend: &Backend, region: &str) -> Value {
+    let condition = format!("StackIn{}", id_part(region));
+    resources.condition(
+        &condition,
+        json!({"Fn::Equals": [reference("AWS::Region"), region]}),
+    );
+    json!({"Fn::If": [
+        condition,
+        {"deadLetterTargetArn": backend.failure_queue.arn},
+        reference("AWS::NoValue"),
+    ]})
+}
+
 /// A topic's permission to invoke `function` and its subscription of it.
 /// `region` is the topic's, for a topic outside the stack's region.
 fn subscribe(
@@ -87,6 +147,7 @@ fn subscribe(
     subscription_id: &str,
     topic_arn: serde_json::Value,
     region: Option<String>,
+    redrive_policy: Value,
 ) {
     let function_arn = get_att(function.logical_id(), "Arn");
     resources.add(
@@ -105,6 +166,7 @@ fn subscribe(
         "Protocol": "lambda",
         "TopicArn": topic_arn,
         "Endpoint": function_arn,
+        "RedrivePolicy": redrive_policy,
     });
     if let Some(region) = region {
         properties["Region"] = region.into();

@@ -617,11 +617,27 @@ fn alarms_watch_the_failure_points_and_notify_the_topic() {
         [
             "DlqMessagesAlarm",
             "MainErrorsAlarm",
+            "MainFuncDeadLetterErrorsAlarm",
+            "EventPusherDeadLetterErrorsAlarm",
+            "ReporterDeadLetterErrorsAlarm",
+            "FastDispatcherDestinationDeliveryFailuresAlarm",
+            "SlowDispatcherDestinationDeliveryFailuresAlarm",
+            "EventPusherErrorsAlarm",
+            "FastDispatcherErrorsAlarm",
+            "SlowDispatcherErrorsAlarm",
+            "ReporterErrorsAlarm",
             "FastIteratorAgeAlarm",
             "SlowIteratorAgeAlarm",
             "PipelineFailuresAlarm"
         ]
     );
+    // A dead letter Lambda could not deliver is deleted: that alarm watches Main's.
+    let lost = &resources(&template)["MainFuncDeadLetterErrorsAlarm"]["Properties"];
+    assert_eq!(
+        (&lost["Namespace"], &lost["MetricName"], &lost["Threshold"]),
+        (&json!("AWS/Lambda"), &json!("DeadLetterErrors"), &json!(1))
+    );
+    assert_eq!(lost["Dimensions"][0]["Value"], json!({"Ref": "MainFunc"}));
     for id in alarms {
         let p = &resources(&template)[id]["Properties"];
         assert_eq!(p["AlarmActions"], json!([topic]), "{id}");
@@ -809,4 +825,73 @@ fn the_failure_queue_holds_its_largest_message() {
     let largest = 2 * slips::functions::dispatcher::MAX_SNS_MESSAGE_BYTES as u64 + 8 * 1024;
     assert!(size >= largest, "{size} < {largest}");
     assert!(size <= 1_048_576, "SQS's maximum");
+}
+
+#[test]
+fn every_subscription_sends_what_sns_cannot_deliver_to_the_failure_queue() {
+    let queue = json!({"Fn::GetAtt": ["PipelineFailureQueue", "Arn"]});
+    let template = template(&config_with(|v| {
+        v["backend"]["sns_topics"] = json!([
+            {"name": "Here", "arn": TOPIC},
+            {"name": "Elsewhere", "arn": "arn:aws:sns:eu-west-1:123456789012:Elsewhere"},
+        ]);
+    }));
+    let subscriptions = of_type(&template, "AWS::SNS::Subscription");
+    assert_eq!(
+        subscriptions.len(),
+        3,
+        "two topics and the dead-letter topic"
+    );
+    for (id, subscription) in &subscriptions {
+        let redrive = &subscription["Properties"]["RedrivePolicy"];
+        let policy = match redrive.get("Fn::If") {
+            // A topic's subscription: the queue only where SNS allows it, in the topic's region.
+            Some(branches) => {
+                let condition = branches[0].as_str().expect("a condition");
+                let region = &template["Conditions"][condition]["Fn::Equals"];
+                assert_eq!(region[0], json!({"Ref": "AWS::Region"}), "{id}");
+                assert_eq!(branches[2], json!({"Ref": "AWS::NoValue"}), "{id}");
+                &branches[1]
+            }
+            None => redrive,
+        };
+        assert_eq!(policy, &json!({"deadLetterTargetArn": queue}), "{id}");
+    }
+    let conditions = template["Conditions"].as_object().expect("conditions");
+    let regions: Vec<_> = conditions
+        .values()
+        .map(|c| c["Fn::Equals"][1].clone())
+        .collect();
+    assert_eq!(regions, [json!("us-east-1"), json!("eu-west-1")]);
+
+    // Only these topics may send there; SNS can with SQS-managed encryption.
+    let policy = &resources(&template)["PipelineFailureQueuePolicy"]["Properties"];
+    let statement = &policy["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        statement["Principal"],
+        json!({"Service": "sns.amazonaws.com"})
+    );
+    assert_eq!(statement["Action"], "sqs:SendMessage");
+    assert_eq!(statement["Resource"], queue);
+    assert_eq!(
+        statement["Condition"]["ArnEquals"]["aws:SourceArn"],
+        json!([TOPIC, "arn:aws:sns:eu-west-1:123456789012:Elsewhere", {"Ref": "ErrorNotify"}])
+    );
+    let queue = &resources(&template)["PipelineFailureQueue"]["Properties"];
+    assert_eq!(queue["SqsManagedSseEnabled"], true);
+
+    // A queue given by ARN: used as the dead-letter target, its policy left to its owner.
+    let template = self::template(&config_with(|v| {
+        v["backend"]["failure_queue_arn"] = json!("arn:aws:sqs:us-east-1:123456789012:failures");
+    }));
+    assert!(
+        resources(&template)
+            .get("PipelineFailureQueuePolicy")
+            .is_none()
+    );
+    let reporter = &resources(&template)["ReporterSubscription"]["Properties"];
+    assert_eq!(
+        reporter["RedrivePolicy"],
+        json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:failures"})
+    );
 }

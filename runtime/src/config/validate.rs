@@ -412,6 +412,13 @@ fn check_functions(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
 
 fn check_alarms(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
     let alarms = &config.alarms;
+    if alarms.topic_arn.is_none() {
+        out.push(Diagnostic::warning(
+            at.key("topic_arn"),
+            "no alarm topic: the stack's alarms (dead letters, failed functions, lanes falling \
+             behind) fire but notify no one; give an SNS topic your team is subscribed to",
+        ));
+    }
     check_arn(
         alarms.topic_arn.as_deref(),
         ArnKind::SnsTopic,
@@ -771,7 +778,7 @@ bucket_mapping:
             .iter()
             .map(|d| format!("{}: {}", d.path, d.message))
             .collect();
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
         assert!(
             warnings[0].starts_with(
                 "backend.lane.fast.shards: ignored: the fast lane uses the existing stream"
@@ -779,10 +786,22 @@ bucket_mapping:
             "{warnings:?}"
         );
         assert!(
-            warnings[1].starts_with(
+            warnings[1].starts_with("alarms.topic_arn: no alarm topic"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[2].starts_with(
                 "alarms.iterator_age.slow: the alarm would fire only after events expire"
             ),
             "{warnings:?}"
+        );
+        let told =
+            BASE.to_string() + "alarms: {topic_arn: 'arn:aws:sns:us-east-1:123456789012:oncall'}\n";
+        let loaded = load(&told).unwrap_or_else(|r| panic!("{r}"));
+        assert!(
+            loaded.warnings.diagnostics.is_empty(),
+            "{}",
+            loaded.warnings
         );
     }
 }
