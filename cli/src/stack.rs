@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use anyhow::{Context, anyhow};
 use slips::error_table::DynamoErrorTable;
 use slips::event::Lane;
+use slips::failures::SqsFailureQueue;
 use slips::lanes::KinesisLanes;
 use slips_templates::names::{Function, id, output};
 
@@ -135,6 +136,25 @@ impl Deployed {
             self.output(output::stream_name(Lane::Fast))?.to_string(),
             self.output(output::stream_name(Lane::Slow))?.to_string(),
         ))
+    }
+
+    /// The failure queue: by its ARN output, or (a stack without outputs)
+    /// the queue resource, whose physical id is its URL.
+    pub async fn failure_queue(&self) -> anyhow::Result<SqsFailureQueue> {
+        let client = SqsFailureQueue::client(&self.sdk);
+        match self.outputs.get(output::FAILURE_QUEUE_ARN) {
+            Some(arn) => SqsFailureQueue::from_arn(client, arn).await,
+            None => {
+                let url = self.resources.get(id::FAILURE_QUEUE).with_context(|| {
+                    format!(
+                        "stack {} has no output {} (deployed by an older slips? deploy again)",
+                        self.stack,
+                        output::FAILURE_QUEUE_ARN
+                    )
+                })?;
+                Ok(SqsFailureQueue::new(client, url.clone()))
+            }
+        }
     }
 
     pub fn dispatcher(&self, lane: Lane) -> anyhow::Result<&str> {

@@ -144,6 +144,12 @@ pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsEr
         tracing::info!("S3 test event ignored");
         return Ok(Vec::new());
     }
+    // One SNS message as SNS itself writes it (a subscription's dead letter).
+    if value.get("Type").and_then(|t| t.as_str()) == Some("Notification")
+        && let Some(message) = value.get("Message").and_then(|m| m.as_str())
+    {
+        return from_json(message.as_bytes());
+    }
     if value.get("detail-type").is_some() {
         let event: EventBridgeEvent<EventBridgeDetail> = serde_json::from_value(value)?;
         return from_eventbridge(event).map(|e| vec![e]);

@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod config;
 pub mod error_table;
 pub mod event;
+pub mod failures;
 pub mod format;
 pub mod functions;
 pub mod handler;

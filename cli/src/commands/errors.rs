@@ -28,10 +28,11 @@ pub struct Target {
     state: PathBuf,
 }
 
-/// The error table and lanes a command works on.
+/// The error table and lanes a command works on (and, on AWS, the stack's
+/// failure queue).
 enum Backend {
     Local(LocalState),
-    Aws(DynamoErrorTable, KinesisLanes),
+    Aws(DynamoErrorTable, KinesisLanes, Box<Deployed>),
 }
 
 impl Target {
@@ -46,7 +47,11 @@ impl Target {
             return Ok(Backend::Local(LocalState::open(&self.state)?));
         }
         let deployed = self.deployed().await?;
-        Ok(Backend::Aws(deployed.error_table()?, deployed.lanes()?))
+        Ok(Backend::Aws(
+            deployed.error_table()?,
+            deployed.lanes()?,
+            Box::new(deployed),
+        ))
     }
 
     async fn deployed(&self) -> anyhow::Result<Deployed> {
@@ -66,6 +71,11 @@ pub struct ErrorsArgs {
     /// `table`: one line per object of each failed invocation; `json`: the items.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
     output: String,
+    /// List the messages of the stack's failure queue instead of the error
+    /// table (lane batches a Dispatcher gave up on, dead letters of
+    /// EventPusher, Reporter and the subscriptions).
+    #[arg(long, conflicts_with = "local")]
+    failures: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,12 +122,44 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
-    let (mut items, malformed) = runtime()?.block_on(async {
-        match args.target.backend().await? {
-            Backend::Local(state) => error_table::select(&state, &Selection::default()).await,
-            Backend::Aws(table, _) => error_table::select(&table, &Selection::default()).await,
+    let config = slips::config::load(&args.target.config)?.config;
+    let runtime = runtime()?;
+    let backend = runtime.block_on(args.target.backend())?;
+    if args.failures {
+        let Backend::Aws(_, _, deployed) = &backend else {
+            bail!(
+                "--failures reads the deployed stack's failure queue; it does not go with --local"
+            );
+        };
+        let queue = runtime.block_on(deployed.failure_queue())?;
+        let waiting = runtime.block_on(slips::failures::list(&queue))?;
+        super::failures::print(&waiting, &config, args.output == "json")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (mut items, malformed) = runtime.block_on(async {
+        match &backend {
+            Backend::Local(state) => error_table::select(state, &Selection::default()).await,
+            Backend::Aws(table, _, _) => error_table::select(table, &Selection::default()).await,
         }
     })?;
+    // What the failure queue holds, in a line (the table's promise covers it too).
+    let queued = match &backend {
+        Backend::Aws(_, _, deployed) if args.output != "json" => runtime.block_on(async {
+            let queue = deployed.failure_queue().await?;
+            slips::failures::list(&queue).await
+        }),
+        _ => Ok(Vec::new()),
+    };
+    let queued = queued.unwrap_or_else(|error| {
+        eprintln!("warning: cannot read the failure queue: {error:#}");
+        Vec::new()
+    });
+    // Only DynamoDB expires items (the local state keeps them).
+    let expiring: &[ErrorItem] = match &backend {
+        Backend::Aws(..) => &items,
+        Backend::Local(_) => &[],
+    };
+    super::failures::warn_expiring(expiring, &queued, &config);
     items.sort_by_key(|item| item.last_failure);
     for bad in &malformed {
         eprintln!(
@@ -131,6 +173,7 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
     }
     if items.is_empty() {
         println!("no failed invocations");
+        super::failures::summary(&queued);
         return Ok(ExitCode::SUCCESS);
     }
     // One line per object event: time, request id, bucket, key, size, lane, error.
@@ -202,6 +245,7 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
         items.len(),
         scope = args.target.scope()
     );
+    super::failures::summary(&queued);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -209,7 +253,7 @@ pub fn error(args: ErrorArgs) -> anyhow::Result<ExitCode> {
     let item = runtime()?.block_on(async {
         match args.target.backend().await? {
             Backend::Local(state) => state.get(&args.request_id).await,
-            Backend::Aws(table, _) => table.get(&args.request_id).await,
+            Backend::Aws(table, _, _) => table.get(&args.request_id).await,
         }
     })?;
     let Some(item) = item else {
@@ -283,22 +327,58 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
             item.request_id, item.request_id
         ),
     };
-    let drained = runtime()?.block_on(async {
-        if args.remote {
-            if args.target.local {
-                bail!("--remote invokes the deployed Drain function; it does not go with --local");
-            }
-            return remote_drain(&args.target.deployed().await?, selection, args.dry_run).await;
+    let config = slips::config::load(&args.target.config)?.config;
+    let runtime = runtime()?;
+    if args.remote {
+        if args.target.local {
+            bail!("--remote invokes the deployed Drain function; it does not go with --local");
         }
-        match args.target.backend().await? {
+        let drained = runtime.block_on(async {
+            let deployed = args.target.deployed().await?;
+            remote_drain(&deployed, selection.clone(), args.dry_run).await
+        })?;
+        report_drained(&drained, verb, false);
+        println!(
+            "(--remote drains the error table only: `slips drain` without it also replays the failure queue)"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let backend = runtime.block_on(args.target.backend())?;
+    let drained = runtime.block_on(async {
+        match &backend {
             Backend::Local(state) => {
-                drain::drain(&state, &state, &selection, args.dry_run, progress).await
+                drain::drain(state, state, &selection, args.dry_run, progress).await
             }
-            Backend::Aws(table, lanes) => {
-                drain::drain(&table, &lanes, &selection, args.dry_run, progress).await
+            Backend::Aws(table, lanes, _) => {
+                drain::drain(table, lanes, &selection, args.dry_run, progress).await
             }
         }
     })?;
+    report_drained(&drained, verb, args.target.local && !args.dry_run);
+    // The failure queue: replayed too, unless particular items were asked for.
+    if let Backend::Aws(table, lanes, deployed) = &backend
+        && selection.ids.is_empty()
+    {
+        let replayed = runtime.block_on(async {
+            let queue = deployed.failure_queue().await?;
+            drain::replay_failures(
+                &config,
+                &queue,
+                lanes,
+                table,
+                &selection,
+                args.dry_run,
+                |step| super::failures::progress(step, verb),
+            )
+            .await
+        })?;
+        super::failures::report_replayed(&replayed, verb);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The drain's result, in a few lines.
+fn report_drained(drained: &drain::Drained, verb: &str, local_rerun: bool) {
     println!(
         "{verb} {} item(s): {} object event(s), {} to the fast lane, {} to the slow lane",
         drained.items, drained.events, drained.fast, drained.slow
@@ -315,10 +395,9 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
             drained.malformed
         );
     }
-    if !args.dry_run && drained.items > 0 && args.target.local {
+    if local_rerun && drained.items > 0 {
         println!("they run with the next `slips run --local`");
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Drain by the deployed Drain function, waiting for its answer.

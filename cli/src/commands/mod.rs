@@ -5,6 +5,7 @@ pub mod config_schema;
 pub mod deploy;
 pub mod destroy;
 pub mod errors;
+pub mod failures;
 pub mod init;
 pub mod invoke;
 pub mod limit;

@@ -8,7 +8,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use dynamodb::DynamoErrorTable;
+pub use dynamodb::{DynamoErrorTable, ITEM_TTL_DAYS};
 
 use crate::event::{Lane, ObjectEvent};
 
@@ -165,16 +165,20 @@ impl Selection {
         }
         item.events
             .iter()
-            .filter(|e| {
-                self.lane
-                    .is_none_or(|lane| e.lane.or(item.lane) == Some(lane))
-                    && self.bucket.as_ref().is_none_or(|b| &e.bucket_name == b)
-                    && self
-                        .prefix
-                        .as_ref()
-                        .is_none_or(|p| e.object_key.starts_with(p.as_str()))
-            })
+            .filter(|e| self.takes(e, item.lane))
             .collect()
+    }
+
+    /// Whether the selection's lane, bucket and prefix take `event` (whose
+    /// lane is `fallback` when it names none).
+    pub fn takes(&self, event: &ObjectEvent, fallback: Option<Lane>) -> bool {
+        self.lane
+            .is_none_or(|lane| event.lane.or(fallback) == Some(lane))
+            && self.bucket.as_ref().is_none_or(|b| &event.bucket_name == b)
+            && self
+                .prefix
+                .as_ref()
+                .is_none_or(|p| event.object_key.starts_with(p.as_str()))
     }
 
     /// Whether any event of `item` is selected, or (for an item that holds

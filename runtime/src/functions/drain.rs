@@ -1,12 +1,16 @@
 //! Drain: error-table events back into the lane they came from, page by
-//! page. An item is deleted (or, when only some of its events were
+//! page; and the failure queue's messages replayed the same way. An item is deleted (or, when only some of its events were
 //! selected, keeps the others) only after its lanes accepted every selected
 //! event. Interrupted and rerun, it loses nothing (an item put but not yet
 //! deleted is put again: every consumer is idempotent).
 
-use crate::error_table::{ErrorItem, ErrorStore, Malformed, Selection};
+use crate::config::Config;
+use crate::error_table::{ErrorItem, ErrorStore, Failure, Malformed, Selection};
 use crate::event::{Lane, ObjectEvent};
-use crate::lanes::LaneWriter;
+use crate::failures::{self, FailureKind, FailureQueue, QueuedFailure};
+use crate::functions::dispatcher::LaneBatch;
+use crate::functions::event_pusher;
+use crate::lanes::{LaneReader, LaneWriter, ReadBack};
 
 /// What a drain did (or, dry, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -117,4 +121,179 @@ pub async fn drain<S: ErrorStore, W: LaneWriter>(
         "drain done"
     );
     Ok(drained)
+}
+
+/// What a drain of the failure queue did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Replayed {
+    /// Messages whose events are back on their lanes (then deleted).
+    pub messages: usize,
+    /// Events put back on the lanes.
+    pub events: usize,
+    pub fast: usize,
+    pub slow: usize,
+    /// Events of notifications that routing drops (as EventPusher would).
+    pub dropped: usize,
+    /// Records of lane batches that are no object events, kept in the error table.
+    pub undecodable: usize,
+    /// Messages left in the queue (unreadable, expired, or not wholly selected).
+    pub left: usize,
+}
+
+/// What the replay tells its caller about each message.
+pub enum ReplayStep<'a> {
+    /// Its events are back on their lanes (`count` of them).
+    Replayed(&'a QueuedFailure, usize),
+    /// Left in the queue, and why.
+    Left(&'a QueuedFailure, String),
+}
+
+/// How long a replay hides a message it works on: longer than any put.
+const REPLAY_HIDE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Drains the failure queue: each message's object events back into their
+/// lanes (a lane batch read again from its stream; a notification routed
+/// again), the message deleted only after its lanes accepted all of them.
+/// A message slips cannot read, whose records expired, or only some of
+/// whose events `selection` takes, is left where it is. Every message read
+/// and not deleted is released at the end, visible to the next command.
+pub async fn replay_failures<Q, L, E>(
+    config: &Config,
+    queue: &Q,
+    lanes: &L,
+    errors: &E,
+    selection: &Selection,
+    dry_run: bool,
+    mut progress: impl FnMut(ReplayStep<'_>),
+) -> anyhow::Result<Replayed>
+where
+    Q: FailureQueue,
+    L: LaneWriter + LaneReader,
+    E: ErrorStore,
+{
+    let mut replayed = Replayed::default();
+    let mut kept: Vec<QueuedFailure> = Vec::new();
+    // Hidden while the drain reads on, so each message is seen once.
+    let hide = match dry_run {
+        true => failures::LIST_HIDE,
+        false => REPLAY_HIDE,
+    };
+    let work = async {
+        loop {
+            let batch = queue.receive(hide).await?;
+            if batch.is_empty() {
+                return Ok::<_, anyhow::Error>(());
+            }
+            for message in batch {
+                let step = replay_one(config, lanes, errors, selection, dry_run, &message).await?;
+                match step {
+                    Ok(done) => {
+                        replayed.fast += done.fast;
+                        replayed.slow += done.slow;
+                        replayed.dropped += done.dropped;
+                        replayed.undecodable += done.undecodable;
+                        replayed.events = replayed.fast + replayed.slow;
+                        replayed.messages += 1;
+                        match dry_run {
+                            true => kept.push(message.clone()),
+                            false => queue.delete(&message).await?,
+                        }
+                        progress(ReplayStep::Replayed(&message, done.fast + done.slow));
+                    }
+                    Err(why) => {
+                        replayed.left += 1;
+                        progress(ReplayStep::Left(&message, why));
+                        kept.push(message);
+                    }
+                }
+            }
+        }
+    };
+    let result = work.await;
+    for message in &kept {
+        queue.release(message).await?;
+    }
+    result?;
+    tracing::info!(
+        messages = replayed.messages,
+        events = replayed.events,
+        left = replayed.left,
+        dry_run,
+        "failure queue drained"
+    );
+    Ok(replayed)
+}
+
+/// Replays one message's events (unless `dry_run`): what it put, or why it
+/// stays in the queue.
+async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
+    config: &Config,
+    lanes: &L,
+    errors: &E,
+    selection: &Selection,
+    dry_run: bool,
+    message: &QueuedFailure,
+) -> anyhow::Result<Result<Replayed, String>> {
+    let (events, undecodable) = match message.kind() {
+        FailureKind::Unreadable(reason) => return Ok(Err(format!("not readable: {reason}"))),
+        FailureKind::Events { events, .. } => (events, Vec::new()),
+        FailureKind::LaneBatch(range) => {
+            let ReadBack { lane, records } = lanes.read(&range).await?;
+            if records.is_empty() {
+                return Ok(Err(format!(
+                    "no record of {} {} from {} is left in the stream (expired)",
+                    range.stream_arn, range.shard_id, range.start_sequence_number
+                )));
+            }
+            let records = records
+                .iter()
+                .map(|(seq, data)| (seq.as_str(), data.as_slice()));
+            let batch = LaneBatch::decode(lane.unwrap_or(Lane::Fast), records);
+            (batch.events, batch.undecodable)
+        }
+    };
+    if !events.iter().all(|e| selection.takes(e, None)) {
+        return Ok(Err("only some of its events are selected".into()));
+    }
+    let mut done = Replayed {
+        undecodable: undecodable.len(),
+        ..Replayed::default()
+    };
+    // A dead letter of Main names each event's lane; a notification is routed again.
+    let (with_lane, to_route): (Vec<_>, Vec<_>) =
+        events.into_iter().partition(|e| e.lane.is_some());
+    for lane in Lane::ALL {
+        let on_lane: Vec<_> = with_lane
+            .iter()
+            .filter(|e| e.lane == Some(lane))
+            .cloned()
+            .collect();
+        if on_lane.is_empty() {
+            continue;
+        }
+        if !dry_run {
+            lanes.put(lane, &on_lane).await?;
+        }
+        match lane {
+            Lane::Fast => done.fast += on_lane.len(),
+            Lane::Slow => done.slow += on_lane.len(),
+        }
+    }
+    if !to_route.is_empty() {
+        let pushed = match dry_run {
+            false => event_pusher::push(config, lanes, to_route, |l| l.to_string()).await?,
+            true => event_pusher::route(config, to_route),
+        };
+        done.fast += pushed.fast;
+        done.slow += pushed.slow;
+        done.dropped += pushed.dropped;
+    }
+    if !dry_run {
+        for (record, reason) in &undecodable {
+            errors
+                .record(&Failure::undecodable(record.clone(), reason))
+                .await?;
+        }
+    }
+    Ok(Ok(done))
 }

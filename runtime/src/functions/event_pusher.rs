@@ -23,19 +23,11 @@ pub async fn push<W: LaneWriter>(
     events: Vec<ObjectEvent>,
     stream_name: impl Fn(Lane) -> String,
 ) -> Result<Pushed, LaneError> {
-    let mut by_lane: [(Lane, Vec<ObjectEvent>); 2] =
-        [(Lane::Fast, Vec::new()), (Lane::Slow, Vec::new())];
-    let mut pushed = Pushed::default();
-    for mut event in events {
-        let Some(lane) = config.route(&event.bucket_name, &event.object_key).lane() else {
-            tracing::info!(object = %event.url(), "object dropped by routing");
-            pushed.dropped += 1;
-            continue;
-        };
-        event.lane = Some(lane);
-        event.dest_stream = stream_name(lane);
-        by_lane[lane as usize].1.push(event);
-    }
+    let (by_lane, dropped) = routed(config, events, stream_name);
+    let mut pushed = Pushed {
+        dropped,
+        ..Pushed::default()
+    };
     for (lane, events) in &by_lane {
         if events.is_empty() {
             continue;
@@ -53,4 +45,36 @@ pub async fn push<W: LaneWriter>(
         "objects pushed"
     );
     Ok(pushed)
+}
+
+/// What [`push`] would do with `events`, putting nothing (a dry run).
+pub fn route(config: &Config, events: Vec<ObjectEvent>) -> Pushed {
+    let (by_lane, dropped) = routed(config, events, |lane| lane.to_string());
+    Pushed {
+        fast: by_lane[Lane::Fast as usize].1.len(),
+        slow: by_lane[Lane::Slow as usize].1.len(),
+        dropped,
+    }
+}
+
+/// The events of each lane, their lane and stream set, and how many routing dropped.
+fn routed(
+    config: &Config,
+    events: Vec<ObjectEvent>,
+    stream_name: impl Fn(Lane) -> String,
+) -> ([(Lane, Vec<ObjectEvent>); 2], usize) {
+    let mut by_lane: [(Lane, Vec<ObjectEvent>); 2] =
+        [(Lane::Fast, Vec::new()), (Lane::Slow, Vec::new())];
+    let mut dropped = 0;
+    for mut event in events {
+        let Some(lane) = config.route(&event.bucket_name, &event.object_key).lane() else {
+            tracing::info!(object = %event.url(), "object dropped by routing");
+            dropped += 1;
+            continue;
+        };
+        event.lane = Some(lane);
+        event.dest_stream = stream_name(lane);
+        by_lane[lane as usize].1.push(event);
+    }
+    (by_lane, dropped)
 }

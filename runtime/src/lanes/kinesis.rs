@@ -7,10 +7,12 @@ use aws_sdk_kinesis::error::SdkError;
 use aws_sdk_kinesis::operation::put_records::PutRecordsError;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use aws_sdk_kinesis::types::ShardIteratorType;
 
-use super::{LaneError, LaneWriter, encode};
+use super::{LaneError, LaneReader, LaneWriter, ReadBack, encode};
 use crate::backoff::{Backoff, DEFAULT_BUDGET};
 use crate::event::{Lane, ObjectEvent};
+use crate::failures::BatchRange;
 
 /// PutRecords accepts at most 500 records per request (Kinesis API reference).
 pub const MAX_RECORDS_PER_PUT: usize = 500;
@@ -176,6 +178,78 @@ impl LaneWriter for KinesisLanes {
         }
         Ok(())
     }
+}
+
+/// Records per GetRecords, at most (Kinesis API reference, GetRecords `Limit`).
+const MAX_GET_RECORDS: i32 = 10_000;
+/// Empty GetRecords answers in a row after which a read gives up (an
+/// iterator can pass empty stretches of a shard before reaching records).
+const MAX_EMPTY_READS: u32 = 20;
+
+impl LaneReader for KinesisLanes {
+    async fn read(&self, range: &BatchRange) -> anyhow::Result<ReadBack> {
+        use anyhow::Context;
+        let stream = range
+            .stream_arn
+            .split_once(":stream/")
+            .map(|(_, name)| name)
+            .with_context(|| format!("`{}` is not a Kinesis stream ARN", range.stream_arn))?;
+        let lane = Lane::ALL
+            .into_iter()
+            .find(|lane| self.stream(*lane) == stream);
+        let sdk = |e: String| anyhow::anyhow!(e);
+        let mut iterator = self
+            .client
+            .get_shard_iterator()
+            .stream_name(stream)
+            .shard_id(&range.shard_id)
+            .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
+            .starting_sequence_number(&range.start_sequence_number)
+            .send()
+            .await
+            .map_err(|e| sdk(aws_sdk_kinesis::error::DisplayErrorContext(e).to_string()))
+            .with_context(|| {
+                format!(
+                    "reading {stream} {} from {} (expired? a stream keeps records only for its retention)",
+                    range.shard_id, range.start_sequence_number
+                )
+            })?
+            .shard_iterator;
+        let mut records = Vec::new();
+        let mut empty = 0;
+        while let Some(current) = iterator.take() {
+            let out = self
+                .client
+                .get_records()
+                .shard_iterator(current)
+                .limit(MAX_GET_RECORDS)
+                .send()
+                .await
+                .map_err(|e| sdk(aws_sdk_kinesis::error::DisplayErrorContext(e).to_string()))
+                .with_context(|| format!("reading {stream} {}", range.shard_id))?;
+            if out.records().is_empty() {
+                empty += 1;
+                if empty >= MAX_EMPTY_READS || out.millis_behind_latest() == Some(0) {
+                    break;
+                }
+            }
+            for record in out.records() {
+                let sequence = record.sequence_number();
+                if sequence_after(sequence, &range.end_sequence_number) {
+                    return Ok(ReadBack { lane, records });
+                }
+                records.push((sequence.to_string(), record.data().as_ref().to_vec()));
+            }
+            iterator = out.next_shard_iterator().map(String::from);
+        }
+        Ok(ReadBack { lane, records })
+    }
+}
+
+/// Whether Kinesis sequence number `a` comes after `b` (both decimal
+/// numbers of up to 128 bits, as text).
+fn sequence_after(a: &str, b: &str) -> bool {
+    (a.len(), a) > (b.len(), b)
 }
 
 /// Whether a failed PutRecords would fail the same way again (a missing

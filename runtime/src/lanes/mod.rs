@@ -9,6 +9,7 @@ use std::future::Future;
 pub use kinesis::{KinesisLanes, MAX_PUT_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_PUT};
 
 use crate::event::{Lane, ObjectEvent};
+use crate::failures::BatchRange;
 
 /// Why events could not be put on a lane.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,20 @@ pub trait LaneWriter: Send + Sync {
         lane: Lane,
         events: &[ObjectEvent],
     ) -> impl Future<Output = Result<(), LaneError>> + Send;
+}
+
+/// A lane batch read back from its stream.
+#[derive(Debug, Default)]
+pub struct ReadBack {
+    /// The lane whose stream it is, if it is one of these lanes'.
+    pub lane: Option<Lane>,
+    /// The records still in the stream, in order: (sequence number, data).
+    pub records: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads a lane batch back from its stream (one a Dispatcher gave up on).
+pub trait LaneReader: Send + Sync {
+    fn read(&self, range: &BatchRange) -> impl Future<Output = anyhow::Result<ReadBack>> + Send;
 }
 
 /// One event as a lane record: its JSON.
