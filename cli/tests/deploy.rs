@@ -331,6 +331,46 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
         .collect();
     assert_eq!(left, [FAST_FAILURE], "only the drained item is deleted");
 
+    // The failure queue: a dead letter SNS could not deliver to Reporter.
+    let queue = physical("PipelineFailureQueue");
+    let undelivered = serde_json::json!({"Type": "Notification", "MessageId": "m-1",
+        "Message": serde_json::json!([{"bucket_name": LOGS_BUCKET,
+            "object_key": "slow/flow/2026/11/22/flow-3.log", "lane": "slow"}]).to_string()});
+    aws_sdk_sqs::Client::new(&sdk)
+        .send_message()
+        .queue_url(&queue)
+        .message_body(undelivered.to_string())
+        .send()
+        .await
+        .expect("send to the failure queue");
+    let table = slips_ok(dir, &["errors", "-c", "config.yml"]);
+    assert!(
+        table.contains("failure queue: 1 message(s) waiting"),
+        "{table}"
+    );
+    let listed = slips_ok(dir, &["errors", "-c", "config.yml", "--failures"]);
+    assert!(
+        listed.contains("dead letter: an SNS delivery that failed: s3://"),
+        "{listed}"
+    );
+    let dry = slips_ok(
+        dir,
+        &["drain", "-c", "config.yml", "--lane", "slow", "--dry-run"],
+    );
+    assert!(
+        dry.contains("would drain 1 failure-queue message(s): 1 object event(s)"),
+        "{dry}"
+    );
+    let out = slips_ok(dir, &["drain", "-c", "config.yml", "--lane", "slow"]);
+    assert!(
+        out.contains("drained 1 failure-queue message(s): 1 object event(s), 0 to the fast lane, 1 to the slow lane"),
+        "{out}"
+    );
+    let slow = support::stream_events(&kinesis, &slow_stream).await;
+    assert_eq!(keys(&slow).last(), Some(&"slow/flow/2026/11/22/flow-3.log"));
+    let listed = slips_ok(dir, &["errors", "-c", "config.yml", "--failures"]);
+    assert!(listed.contains("the failure queue is empty"), "{listed}");
+
     // limit: the Dispatcher's delay and its mapping's batch size, old → new.
     let out = slips_ok(
         dir,
