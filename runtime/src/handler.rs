@@ -65,8 +65,10 @@ pub trait Handler: Sized + Send {
 
     fn setup(args: Self::Args) -> impl Future<Output = Result<Self>> + Send;
 
-    /// One record. An error fails the whole invocation (Lambda retries it,
-    /// then it lands in the error table); a panic counts as an error.
+    /// One record. An error (or a panic) ends the record's object: the
+    /// handler goes on with the batch's other objects, and the failed object
+    /// is retried alone (then lands in the error table); records of it that
+    /// `recv` already accepted come again with the retry.
     fn recv(
         &mut self,
         meta: &Meta<'_>,
