@@ -2,7 +2,7 @@
 //! line, a listing (`slips errors --failures`), drain progress, and warnings
 //! for what is close to expiring.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use slips::config::Config;
 use slips::error_table::{ErrorItem, ITEM_TTL_DAYS};
 use slips::event::Lane;
@@ -110,12 +110,25 @@ fn describe(message: &QueuedFailure) -> (&'static str, String) {
     }
 }
 
-/// Warns of error items, queue messages and lane batches close to expiring
-/// (the table's TTL, the queue's retention, the stream's retention).
+/// Warns (on stderr) of error items, queue messages and lane batches close
+/// to expiring.
 pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Config) {
-    let now = Utc::now();
-    let soon = |end: chrono::DateTime<Utc>, within: Duration| end - now < within;
-    let near: Vec<_> = items
+    for warning in expiring(items, queued, config, Utc::now()) {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// What is close to expiring at `now`: error items (the table's TTL), queue
+/// messages (the queue's retention), lane batches (the stream's retention).
+fn expiring(
+    items: &[ErrorItem],
+    queued: &[QueuedFailure],
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let soon = |end: DateTime<Utc>, within: Duration| end - now < within;
+    let near = items
         .iter()
         .filter(|i| {
             soon(
@@ -123,12 +136,11 @@ pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Con
                 Duration::days(WARN_DAYS),
             )
         })
-        .collect();
-    if !near.is_empty() {
-        eprintln!(
-            "warning: {} error item(s) expire within {WARN_DAYS} days ({ITEM_TTL_DAYS} days after their last failure): drain them or keep a copy (`slips errors --output json`)",
-            near.len()
-        );
+        .count();
+    if near > 0 {
+        out.push(format!(
+            "{near} error item(s) expire within {WARN_DAYS} days ({ITEM_TTL_DAYS} days after their last failure): drain them or keep a copy (`slips errors --output json`)"
+        ));
     }
     let old = queued
         .iter()
@@ -141,9 +153,9 @@ pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Con
         })
         .count();
     if old > 0 {
-        eprintln!(
-            "warning: {old} failure-queue message(s) expire within {WARN_DAYS} days (SQS keeps them {QUEUE_RETENTION_DAYS} days): `slips drain` them"
-        );
+        out.push(format!(
+            "{old} failure-queue message(s) expire within {WARN_DAYS} days (SQS keeps them {QUEUE_RETENTION_DAYS} days): `slips drain` them"
+        ));
     }
     // A lane batch is replayed from its stream: it expires with the shortest retention.
     let retention = Lane::ALL
@@ -151,7 +163,7 @@ pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Con
         .map(|lane| i64::from(config.backend.lane.of(*lane).retention_hours()))
         .min()
         .unwrap_or(24);
-    let expiring = queued
+    let batches = queued
         .iter()
         .filter_map(|m| match m.kind() {
             FailureKind::LaneBatch(range) => range.approximate_arrival_of_first_record,
@@ -164,11 +176,12 @@ pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Con
             )
         })
         .count();
-    if expiring > 0 {
-        eprintln!(
-            "warning: {expiring} lane batch(es) in the failure queue are close to leaving their stream (it keeps records {retention} hours): `slips drain` now, or their events are lost"
-        );
+    if batches > 0 {
+        out.push(format!(
+            "{batches} lane batch(es) in the failure queue are close to leaving their stream (it keeps records {retention} hours): `slips drain` now, or their events are lost"
+        ));
     }
+    out
 }
 
 /// One line per message a drain replayed or left.
@@ -209,6 +222,65 @@ pub fn report_replayed(replayed: &Replayed, verb: &str) {
         println!(
             "{} message(s) left in the failure queue (see above why; `slips errors --failures` lists them)",
             replayed.left
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_close_to_expiring_is_named() {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "stack_name": "s",
+            "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
+            "handler": {"path": "."},
+            "bucket_mapping": {"b": [{"prefix": "", "format": ["s3-lines"]}]},
+        }))
+        .expect("config");
+        let now = Utc::now();
+        let item = |age_days: i64| ErrorItem {
+            request_id: "r".into(),
+            events: Vec::new(),
+            error_code: String::new(),
+            error_message: String::new(),
+            lane: None,
+            first_failure: now - Duration::days(age_days),
+            last_failure: now - Duration::days(age_days),
+            count: 1,
+            lane_record: None,
+        };
+        let message = |sent_days: i64, body: &str| QueuedFailure {
+            message_id: "m".into(),
+            receipt: String::new(),
+            body: body.into(),
+            attributes: Default::default(),
+            sent_at: Some(now - Duration::days(sent_days)),
+        };
+        assert!(expiring(&[item(1)], &[message(1, "x")], &config, now).is_empty());
+        let batch = |arrived: DateTime<Utc>| {
+            serde_json::json!({"KinesisBatchInfo": {"shardId": "s", "startSequenceNumber": "1",
+                "endSequenceNumber": "2", "streamArn": "arn:aws:kinesis:us-east-1:1:stream/f",
+                "approximateArrivalOfFirstRecord": arrived}})
+            .to_string()
+        };
+        let warnings = expiring(
+            &[item(88), item(3)],
+            &[
+                message(11, "x"),
+                message(0, &batch(now - Duration::hours(20))),
+            ],
+            &config,
+            now,
+        );
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].starts_with("1 error item(s) expire within 4 days"));
+        assert!(warnings[1].starts_with("1 failure-queue message(s) expire"));
+        assert!(
+            warnings[2].contains("keeps records 24 hours"),
+            "{}",
+            warnings[2]
         );
     }
 }

@@ -44,13 +44,14 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)))
             .with_context(|| format!("reading the configuration of {name}"))?;
-        Ok::<_, anyhow::Error>(
-            configuration
-                .environment()
-                .and_then(|e| e.variables())
-                .cloned()
-                .unwrap_or_default(),
-        )
+        let mut environment = configuration
+            .environment()
+            .and_then(|e| e.variables())
+            .cloned()
+            .unwrap_or_default();
+        // As Lambda names the function it runs (Main hands failed objects back to it).
+        environment.insert(slips::lambda::LAMBDA_FUNCTION_NAME.into(), name);
+        Ok::<_, anyhow::Error>(environment)
     })?;
     let binary = build::handler_binary(
         &loaded.config.handler.path,

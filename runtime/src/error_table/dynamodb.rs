@@ -15,6 +15,18 @@ use crate::event::{Lane, ObjectEvent};
 /// anyone to notice, fix and drain.
 pub const ITEM_TTL_DAYS: i64 = 90;
 
+/// The largest DynamoDB item: 400 KB, names and values (DynamoDB quotas,
+/// "Item size"). An item holds a dead letter's events (a Dispatcher payload
+/// at most), its error and a lane record's excerpt: always within it.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+const _: () = assert!(
+    crate::functions::dispatcher::MAX_PAYLOAD_BYTES
+        + crate::functions::main::MAX_ERROR_MESSAGE_BYTES
+        + super::MAX_LANE_RECORD_EXCERPT_BYTES
+        + 4 * 1024 // the other attributes and their names
+        <= MAX_ITEM_BYTES
+);
+
 /// The error table in DynamoDB.
 #[derive(Debug, Clone)]
 pub struct DynamoErrorTable {

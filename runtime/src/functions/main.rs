@@ -370,6 +370,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn error_messages_are_cut_at_1_kb_on_a_character_boundary() {
+        let short = anyhow!("s3://b/k:3: the handler failed");
+        assert_eq!(error_message(&short), "s3://b/k:3: the handler failed");
+        let long = anyhow!("é".repeat(2000)).context("s3://b/k:1: parse error");
+        let message = error_message(&long);
+        assert!(
+            message.len() <= MAX_ERROR_MESSAGE_BYTES,
+            "{}",
+            message.len()
+        );
+        assert!(message.starts_with("s3://b/k:1: parse error: éé"));
+        assert!(message.ends_with('…'));
+    }
+
+    #[test]
     fn cuts_lines_with_lf_and_crlf_keeping_blank_ones_for_numbering() {
         let lines: Vec<&[u8]> = records(b"a\r\n\nb\nlast", true).collect();
         assert_eq!(lines, [&b"a"[..], b"", b"b", b"last"]);
