@@ -85,20 +85,28 @@ bucket_mapping:
             .expect("a JSON summary as the last line")
     }
 
-    /// Distinct (object, line) pairs the sink received (a line torn by a
-    /// killed writer is no record).
+    /// Distinct (object, line) pairs the sink received.
     fn sink(&self) -> BTreeSet<(String, u64)> {
+        self.sink_counts().into_keys().collect()
+    }
+
+    /// How often the sink received each (object, line) pair (a line torn by
+    /// a killed writer is no record).
+    fn sink_counts(&self) -> std::collections::BTreeMap<(String, u64), u32> {
         let text = std::fs::read_to_string(self.path("sink.jsonl")).unwrap_or_default();
-        text.lines()
+        let mut counts = std::collections::BTreeMap::new();
+        for value in text
+            .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .map(|value| {
-                let record = &value["record"];
-                (
-                    record["object"].as_str().unwrap_or_default().to_string(),
-                    record["line"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect()
+        {
+            let record = &value["record"];
+            let key = (
+                record["object"].as_str().unwrap_or_default().to_string(),
+                record["line"].as_u64().unwrap_or(0),
+            );
+            *counts.entry(key).or_default() += 1;
+        }
+        counts
     }
 
     fn error_items(&self) -> Vec<serde_json::Value> {
@@ -387,16 +395,7 @@ fn one_poisoned_object_fails_alone_and_its_nine_batch_mates_are_processed_once()
     assert!(message.contains("fast/poison.json:2: "), "{message}");
 
     // Every record of the good objects arrived exactly once: no batch retry repeated them.
-    let text = std::fs::read_to_string(work.path("sink.jsonl")).expect("sink");
-    let mut seen = std::collections::BTreeMap::<(String, u64), u32>::new();
-    for line in text.lines() {
-        let value: serde_json::Value = serde_json::from_str(line).expect("a sink line");
-        let record = &value["record"];
-        let object = record["object"].as_str().unwrap_or_default().to_string();
-        *seen
-            .entry((object, record["line"].as_u64().unwrap_or(0)))
-            .or_default() += 1;
-    }
+    let seen = work.sink_counts();
     let good_ref: Vec<(&str, usize)> = good.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     for record in expected(&good_ref) {
         assert_eq!(seen.get(&record), Some(&1), "{record:?}");

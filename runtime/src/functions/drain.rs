@@ -74,24 +74,10 @@ pub async fn drain<S: ErrorStore, W: LaneWriter>(
             }
             // Each event goes back to its own lane; the item's lane, else fast, when it has none.
             let fallback = item.lane.unwrap_or(Lane::Fast);
-            for lane in Lane::ALL {
-                let events: Vec<ObjectEvent> = selected
-                    .iter()
-                    .filter(|e| e.lane.unwrap_or(fallback) == lane)
-                    .map(|e| (*e).clone())
-                    .collect();
-                if events.is_empty() {
-                    continue;
-                }
-                if !dry_run {
-                    lanes.put(lane, &events).await?;
-                }
-                match lane {
-                    Lane::Fast => drained.fast += events.len(),
-                    Lane::Slow => drained.slow += events.len(),
-                }
-                drained.events += events.len();
-            }
+            let (fast, slow) = put_back(lanes, selected.iter().copied(), fallback, dry_run).await?;
+            drained.fast += fast;
+            drained.slow += slow;
+            drained.events += fast + slow;
             if !dry_run {
                 if selected.len() == item.events.len() {
                     store.delete(&item.request_id).await?;
@@ -262,23 +248,9 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
     // A dead letter of Main names each event's lane; a notification is routed again.
     let (with_lane, to_route): (Vec<_>, Vec<_>) =
         events.into_iter().partition(|e| e.lane.is_some());
-    for lane in Lane::ALL {
-        let on_lane: Vec<_> = with_lane
-            .iter()
-            .filter(|e| e.lane == Some(lane))
-            .cloned()
-            .collect();
-        if on_lane.is_empty() {
-            continue;
-        }
-        if !dry_run {
-            lanes.put(lane, &on_lane).await?;
-        }
-        match lane {
-            Lane::Fast => done.fast += on_lane.len(),
-            Lane::Slow => done.slow += on_lane.len(),
-        }
-    }
+    let (fast, slow) = put_back(lanes, with_lane.iter(), Lane::Fast, dry_run).await?;
+    done.fast += fast;
+    done.slow += slow;
     if !to_route.is_empty() {
         let pushed = match dry_run {
             false => event_pusher::push(config, lanes, to_route, |l| l.to_string()).await?,
@@ -296,4 +268,33 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
         }
     }
     Ok(Ok(done))
+}
+
+/// Puts events back on their lanes (`fallback` for one that names none),
+/// one put per lane, unless `dry_run`; the counts (fast, slow).
+async fn put_back<'a, W: LaneWriter>(
+    lanes: &W,
+    events: impl Iterator<Item = &'a ObjectEvent> + Clone,
+    fallback: Lane,
+    dry_run: bool,
+) -> anyhow::Result<(usize, usize)> {
+    let mut counts = (0, 0);
+    for lane in Lane::ALL {
+        let on_lane: Vec<ObjectEvent> = events
+            .clone()
+            .filter(|e| e.lane.unwrap_or(fallback) == lane)
+            .cloned()
+            .collect();
+        if on_lane.is_empty() {
+            continue;
+        }
+        if !dry_run {
+            lanes.put(lane, &on_lane).await?;
+        }
+        match lane {
+            Lane::Fast => counts.0 += on_lane.len(),
+            Lane::Slow => counts.1 += on_lane.len(),
+        }
+    }
+    Ok(counts)
 }
