@@ -321,6 +321,32 @@ async fn parse_errors_fail_with_the_line_or_are_skipped() {
 }
 
 #[tokio::test]
+async fn a_bad_cloudtrail_event_costs_that_event_only() {
+    let bucket = Bucket::new().await;
+    let trail = br#"{"Records":[{"eventType":"AwsApiCall","eventName":"A"},{"eventType":7},{"eventName":"B"}]}"#;
+    let event = bucket.put("AWSLogs/trail.json", trail.to_vec()).await;
+    let chain = json!(["s3-text", "json", "cloudtrail"]);
+    let failing = bucket.config(json!([{"prefix": "", "format": chain}]), json!({}));
+    let error = bucket
+        .run(&failing, std::slice::from_ref(&event))
+        .await
+        .expect_err("a bad event fails the object by default");
+    assert!(
+        format!("{error:#}").ends_with("AWSLogs/trail.json: Records[1]: eventType: expected a name such as AwsApiCall, got a number"),
+        "{error:#}"
+    );
+    let skipping = bucket.config(
+        json!([{"prefix": "", "format": chain, "on_parse_error": "skip"}]),
+        json!({}),
+    );
+    let out = bucket.run(&skipping, &[event]).await.expect("skip");
+    assert_eq!(out.output.len(), 2, "{:?}", out.output);
+    assert!(out.output[0].starts_with("-|aws.cloudtrail.AwsApiCall|"));
+    assert!(out.output[1].starts_with("-|aws.cloudtrail.None|"));
+    assert_eq!((out.summary.records, out.summary.skipped), (2, 1));
+}
+
+#[tokio::test]
 async fn handler_errors_and_panics_fail_the_invocation() {
     let bucket = Bucket::new().await;
     let event = bucket

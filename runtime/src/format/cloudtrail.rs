@@ -21,9 +21,11 @@ use serde_json::{Map, Value};
 use super::item::{Body, Item, Out, ParseError, describe};
 use super::time;
 
+/// The tag's last part for an event without `eventType` (the original's).
+const NO_EVENT_TYPE: &str = "None";
+
 pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseError> {
-    // Collected aside so that a bad event leaves `out` as it was.
-    let events = match &item.body {
+    let (events, failed) = match &item.body {
         Body::Text(bytes) | Body::Json(bytes) => events(bytes, item.timestamp)?,
         Body::JsonOwned(bytes) => events(bytes, item.timestamp)?,
         // A file an earlier parser built: read as the text it writes to, so
@@ -35,11 +37,15 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
         }
     };
     out.extend(events);
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
-/// The events of the log file `bytes`, each a record of its own.
-fn events<'a>(bytes: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Vec<Item<'a>>, ParseError> {
+/// The events of the log file `bytes`, each a record of its own, and the
+/// error of the events that are not (if any).
+fn events<'a>(
+    bytes: &[u8],
+    earlier: Option<DateTime<Utc>>,
+) -> Result<(Vec<Item<'a>>, Option<ParseError>), ParseError> {
     let log = match serde_json::from_slice::<Shape<LogFile<'_>>>(bytes) {
         Ok(Shape::Read(log)) => log,
         Ok(Shape::Not(what)) => {
@@ -57,19 +63,41 @@ fn events<'a>(bytes: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Vec<Item<'
             )));
         }
         // Digest files (`CloudTrail-Digest/`) are JSON objects too, but hold no events.
+        None if log.digest => {
+            return Err(ParseError::new(
+                "a CloudTrail digest file (hashes of log files for integrity checks, no events): \
+                 map the `CloudTrail-Digest/` prefix to the `ignore` format",
+            ));
+        }
         None => {
             return Err(ParseError::new(
-                "no `Records` list: not a CloudTrail log file (a digest file?)",
+                "no `Records` list: not a CloudTrail log file",
             ));
         }
     };
-    records
-        .iter()
-        .enumerate()
-        .map(|(i, record)| {
-            event(record.get(), earlier).map_err(|e| ParseError::new(format!("Records[{i}]: {e}")))
-        })
-        .collect()
+    // A bad event costs that event only: the others are emitted, and the
+    // error names the first bad one and counts them all.
+    let mut events = Vec::with_capacity(records.len());
+    let (mut first_error, mut failed) = (None, 0);
+    for (i, record) in records.iter().enumerate() {
+        match event(record.get(), earlier) {
+            Ok(event) => events.push(event),
+            Err(e) => {
+                failed += 1;
+                first_error.get_or_insert_with(|| format!("Records[{i}]: {e}"));
+            }
+        }
+    }
+    Ok((
+        events,
+        first_error.map(|e| {
+            let more = match failed {
+                1 => String::new(),
+                n => format!(" (and {} more of {} events)", n - 1, records.len()),
+            };
+            ParseError::in_parts(format!("{e}{more}"), failed)
+        }),
+    ))
 }
 
 /// One entry of `Records` (its JSON text) as a record of its own.
@@ -83,16 +111,18 @@ fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Par
         }
         Err(e) => return Err(ParseError::new(format!("JSON: {e}"))),
     };
-    // The tag routes the record, so an event without a type cannot go on.
+    // Events of older versions (and AWS's documentation examples) have no
+    // `eventType`: tagged `aws.cloudtrail.None`, as the original slips did.
     let event_type = match &fields.event_type {
-        Some(Part::Text(event_type)) if !event_type.is_empty() => event_type,
+        Some(Part::Text(event_type)) if !event_type.is_empty() => Some(&**event_type),
+        None | Some(Part::Other(Value::Null)) => None,
+        Some(Part::Text(empty)) if empty.is_empty() => None,
         Some(other) => {
             return Err(ParseError::new(format!(
                 "eventType: expected a name such as AwsApiCall, got {}",
                 other.describe()
             )));
         }
-        None => return Err(ParseError::new("no `eventType`")),
     };
     let timestamp = match &fields.event_time {
         Some(Part::Text(text)) => Some(time::from_json_str(text)),
@@ -105,13 +135,17 @@ fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Par
     // `<eventType> <eventName> by <userIdentity.arn> on <sourceIPAddress>`, `-`
     // for a missing part (service events have no ARN, some no source address).
     let description = format!(
-        "{event_type} {} by {} on {}",
+        "{} {} by {} on {}",
+        event_type.unwrap_or("-"),
         part(fields.event_name.as_ref()),
         part(fields.arn.as_ref()),
         part(fields.source_ip.as_ref()),
     );
     Ok(Item {
-        tag: Some(format!("aws.cloudtrail.{event_type}")),
+        tag: Some(format!(
+            "aws.cloudtrail.{}",
+            event_type.unwrap_or(NO_EVENT_TYPE)
+        )),
         timestamp,
         body: Body::JsonOwned(with_description(text, &fields, description)?),
     })
@@ -226,19 +260,24 @@ impl<'de, T: Expected<'de>> Visitor<'de> for ShapeVisitor<T> {
 /// A log file: its `Records` (the last, if written twice, as in a built object).
 struct LogFile<'de> {
     records: Option<Shape<Records<'de>>>,
+    /// A digest file's mark (`digestStartTime`).
+    digest: bool,
 }
 
 impl<'de> Expected<'de> for LogFile<'de> {
     fn object<A: MapAccess<'de>>(mut map: A) -> Result<Shape<Self>, A::Error> {
-        let mut records = None;
+        let (mut records, mut digest) = (None, false);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Records => records = Some(map.next_value()?),
                 // Taken raw rather than skipped: that checks its text is UTF-8.
-                _ => drop(map.next_value::<&RawValue>()?),
+                key => {
+                    digest |= matches!(key, Key::DigestStartTime);
+                    let _: &RawValue = map.next_value()?;
+                }
             }
         }
-        Ok(Shape::Read(LogFile { records }))
+        Ok(Shape::Read(LogFile { records, digest }))
     }
 }
 
@@ -327,6 +366,7 @@ enum Key {
     UserIdentity,
     Arn,
     Description,
+    DigestStartTime,
     Other,
 }
 
@@ -349,6 +389,7 @@ impl Visitor<'_> for KeyVisitor {
         Ok(match key {
             "Records" => Key::Records,
             "eventType" => Key::EventType,
+            "digestStartTime" => Key::DigestStartTime,
             "eventTime" => Key::EventTime,
             "eventName" => Key::EventName,
             "sourceIPAddress" => Key::SourceIpAddress,
@@ -551,7 +592,29 @@ mod tests {
     fn a_digest_file_is_an_error() {
         let digest = br#"{"awsAccountId":"123456789012","digestStartTime":"2026-11-22T07:00:00Z","digestEndTime":"2026-11-22T08:00:00Z","digestS3Bucket":"example-trail","digestS3Object":"AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2026/11/22/123456789012_CloudTrail-Digest_us-east-1_main_us-east-1_20261122T080000Z.json.gz","digestPublicKeyFingerprint":"a1b2c3d4e5f60718293a4b5c6d7e8f90","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":"2026-11-22T07:59:58Z","oldestEventTime":"2026-11-22T07:00:03Z","previousDigestS3Bucket":"example-trail","previousDigestHashValue":"b1c2d3","previousDigestHashAlgorithm":"SHA-256","previousDigestSignature":"c0ffee","logFiles":[]}"#;
         let err = run(Body::Text(digest)).unwrap_err();
-        assert!(err.to_string().contains("no `Records` list"), "{err}");
+        assert!(
+            err.to_string().starts_with("a CloudTrail digest file"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("`ignore`"), "{err}");
+        let err = run(Body::Text(br#"{"hello":1}"#)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no `Records` list: not a CloudTrail log file"
+        );
+    }
+
+    #[test]
+    fn an_event_without_event_type_is_tagged_none_as_the_original_did() {
+        let line = br#"{"Records":[{"eventVersion":"1.02","eventName":"ConsoleLogin","eventTime":"2026-11-22T08:00:00Z","userIdentity":{"arn":"arn:aws:iam::123456789012:user/ann"},"sourceIPAddress":"203.0.113.9"},{"eventType":null,"eventName":"X"}]}"#;
+        let out = run(Body::Text(line)).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].tag.as_deref(), Some("aws.cloudtrail.None"));
+        assert_eq!(
+            field(&out[0], "description"),
+            "- ConsoleLogin by arn:aws:iam::123456789012:user/ann on 203.0.113.9"
+        );
+        assert_eq!(out[1].tag.as_deref(), Some("aws.cloudtrail.None"));
     }
 
     #[test]
@@ -589,10 +652,6 @@ mod tests {
                 "Records[1]: expected an event (a JSON object), got a string",
             ),
             (
-                r#"{"Records":[{"eventName":"GetObject","eventTime":"2026-11-22T08:00:00Z"}]}"#,
-                "Records[0]: no `eventType`",
-            ),
-            (
                 r#"{"Records":[{"eventType":7}]}"#,
                 "Records[0]: eventType: expected a name such as AwsApiCall, got a number",
             ),
@@ -612,11 +671,25 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_event_leaves_out_untouched() {
-        let mut out = vec![Item::text(b"earlier")];
-        let line = format!(r#"{{"Records":[{ASSUME_ROLE},{{"eventType":null}}]}}"#);
-        assert!(parse(Item::text(line.as_bytes()), &mut out).is_err());
-        assert_eq!(out, [Item::text(b"earlier")]);
+    fn a_bad_event_costs_that_event_only() {
+        let line =
+            format!(r#"{{"Records":[{ASSUME_ROLE},{{"eventType":7}},{CONSOLE_LOGIN},"x"]}}"#);
+        let mut out = Vec::new();
+        let err = parse(Item::text(line.as_bytes()), &mut out).unwrap_err();
+        assert_eq!(err.failed_parts(), 2);
+        assert_eq!(
+            err.to_string(),
+            "Records[1]: eventType: expected a name such as AwsApiCall, got a number (and 1 more of 4 events)"
+        );
+        let tags: Vec<_> = out.iter().map(|i| i.tag.as_deref()).collect();
+        assert_eq!(
+            tags,
+            [
+                Some("aws.cloudtrail.AwsApiCall"),
+                Some("aws.cloudtrail.AwsConsoleSignIn")
+            ],
+            "the good events are emitted"
+        );
     }
 
     #[test]

@@ -241,18 +241,45 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
 }
 
 /// Why a record could not be parsed; the caller adds which object and line.
+///
+/// A parser that splits a record into parts (CloudTrail's `Records`) can
+/// fail only some of them: it emits the others and returns an error that
+/// [`ParseError::failed_parts`] counts, so that `on_parse_error: skip` costs
+/// the bad parts only.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError(String);
+pub struct ParseError {
+    message: String,
+    /// Parts of the record that failed while the others were emitted; 0
+    /// when the whole record failed.
+    failed_parts: usize,
+}
 
 impl ParseError {
     pub fn new(message: impl Into<String>) -> Self {
-        ParseError(message.into())
+        ParseError {
+            message: message.into(),
+            failed_parts: 0,
+        }
+    }
+
+    /// `failed` parts of the record failed (the first as `message`); the
+    /// parser emitted the rest.
+    pub fn in_parts(message: impl Into<String>, failed: usize) -> Self {
+        ParseError {
+            message: message.into(),
+            failed_parts: failed.max(1),
+        }
+    }
+
+    /// How many parts failed while the others were emitted (0: the whole record failed).
+    pub fn failed_parts(&self) -> usize {
+        self.failed_parts
     }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 

@@ -269,14 +269,32 @@ impl FormatChain {
     ) -> Result<(), ParseError> {
         out.clear();
         out.push(Item::text(record));
+        // Parts that failed while their record's other parts went on.
+        let mut partial: Option<ParseError> = None;
         for (parser, state) in self.parsers.iter().zip(states.iter_mut()) {
             std::mem::swap(out, scratch);
             out.clear();
             for item in scratch.drain(..) {
-                parser.parse(item, state, out)?;
+                match parser.parse(item, state, out) {
+                    Ok(()) => {}
+                    Err(error) if error.failed_parts() > 0 => match &mut partial {
+                        Some(first) => {
+                            *first = ParseError::in_parts(
+                                first.to_string(),
+                                first.failed_parts() + error.failed_parts(),
+                            )
+                        }
+                        None => partial = Some(error),
+                    },
+                    Err(error) => return Err(error),
+                }
             }
         }
-        Ok(())
+        match partial {
+            // `out` holds the record's good parts.
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 }
 

@@ -1,16 +1,30 @@
-//! `syslog`: one RFC 3164 (BSD syslog) line, e.g.
-//! `<34>Nov 22 08:15:30 web-1 sshd[4123]: Accepted publickey for ann from 203.0.113.9 port 52311 ssh2`,
-//! into `datetime`, `hostname`, `proc_name`, `proc_id` and `message`. The
-//! `<PRI>` and the `[pid]` are optional; the record's tag is left as it was.
+//! `syslog`: a syslog line as daemons and relays really write it, into the
+//! original's fields `datetime`, `hostname`, `proc_name`, `proc_id` and
+//! `message` (RFC 5424 adds `msgid` and `structured_data`). Accepted:
+//!
+//! - RFC 3164 (BSD): `[<PRI>]Mmm dd hh:mm:ss[.frac] [HOST] TAG[[PID]][:] MESSAGE`,
+//!   e.g. `<34>Nov 22 08:15:30 web-1 sshd[4123]: Accepted publickey for ann`.
+//!   The host may be missing or empty (a first word that looks like a tag,
+//!   `haproxy[73411]:`, is the tag), and the tag may lack its `[pid]` or its
+//!   `:` (`master apache_error [Tue ...] ...`).
+//! - The same with an RFC 3339 timestamp (rsyslog's high-precision default):
+//!   `2026-05-17T17:57:47.009102+00:00 host passwd[123]: ...`.
+//! - RFC 5424: `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MESSAGE`, `-` for
+//!   none.
+//!
+//! A field a line does not have is `null`. RFC 3164 has no year: the line's
+//! date is taken in the current year, or the last one when that would put
+//! it more than a day ahead (December logs read in January); it has no zone
+//! either, and is read as UTC. The record's tag is left as it was.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SecondsFormat, TimeDelta, Utc};
-use serde_json::json;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SecondsFormat, TimeDelta, Timelike, Utc};
+use serde_json::{Value, json};
 
 use super::item::{Body, Item, Out, ParseError, prefix};
 
 /// What every error repeats, so a reader of the log sees what was expected.
-const SHAPE: &str =
-    "expected an RFC 3164 syslog line `[<PRI>]Mmm dd hh:mm:ss HOST PROC[PID]: MESSAGE`";
+const SHAPE: &str = "expected a syslog line: RFC 3164 `[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MESSAGE`, \
+     the same with an RFC 3339 time, or RFC 5424 `<PRI>1 TIME HOST APP PROCID MSGID SD MESSAGE`";
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -23,14 +37,21 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
 /// [`parse`] as if it were `now`: RFC 3164 has no year, so the year depends on it.
 fn parse_at<'a>(item: Item<'a>, now: DateTime<Utc>, out: &mut Out<'a>) -> Result<(), ParseError> {
     let line = Line::parse(item.body.as_str()?)?;
-    let timestamp = line.resolve_year(now)?;
-    let body = json!({
-        "datetime": timestamp.to_rfc3339_opts(SecondsFormat::Secs, true),
+    let timestamp = match line.when {
+        When::Exact(time) => time,
+        When::NoYear(month, day, time) => resolve_year(month, day, time, now)?,
+    };
+    let mut body = json!({
+        "datetime": timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         "hostname": line.hostname,
         "proc_name": line.proc_name,
         "proc_id": line.proc_id,
         "message": line.message,
     });
+    if let Some((msgid, structured_data)) = line.rfc5424 {
+        body["msgid"] = msgid;
+        body["structured_data"] = structured_data;
+    }
     out.push(Item {
         tag: item.tag,
         timestamp: Some(timestamp),
@@ -39,99 +60,214 @@ fn parse_at<'a>(item: Item<'a>, now: DateTime<Utc>, out: &mut Out<'a>) -> Result
     Ok(())
 }
 
+/// A line's time: complete, or (RFC 3164) without its year.
+enum When {
+    Exact(DateTime<Utc>),
+    NoYear(u32, u32, NaiveTime),
+}
+
 /// The parts of a line, borrowed from it.
 struct Line<'s> {
-    month: u32,
-    day: u32,
-    time: NaiveTime,
-    hostname: &'s str,
-    proc_name: &'s str,
+    when: When,
+    hostname: Option<&'s str>,
+    proc_name: Option<&'s str>,
     proc_id: Option<&'s str>,
     message: &'s str,
+    /// RFC 5424's MSGID and STRUCTURED-DATA (`null` when `-`).
+    rfc5424: Option<(Value, Value)>,
 }
 
 impl<'s> Line<'s> {
     fn parse(text: &'s str) -> Result<Self, ParseError> {
         let text = text.trim_end_matches(['\r', '\n']);
-        let rest = skip_pri(text)?;
-
-        let (month, rest) = month(rest)?;
-        let (day, rest) = day(rest, month)?;
-        let (time, rest) = time(rest)?;
-
-        let (hostname, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        if hostname.is_empty() {
-            return Err(ParseError::new(format!(
-                "{SHAPE}; no HOST after the timestamp"
-            )));
+        let (pri, rest) = skip_pri(text)?;
+        if pri && let Some(rest) = rest.strip_prefix("1 ") {
+            return rfc5424(rest);
         }
-
-        // PROC ends at `[` (a pid follows) or `:`; a space first means no tag.
-        let end = rest.find(['[', ':', ' ']).unwrap_or(rest.len());
-        let proc_name = &rest[..end];
-        let mut after = &rest[end..];
-        if proc_name.is_empty() || !(after.starts_with('[') || after.starts_with(':')) {
-            return Err(ParseError::new(format!(
-                "{SHAPE}; no `PROC:` or `PROC[PID]:` after the host `{hostname}` in `{rest}`"
-            )));
-        }
-        let mut proc_id = None;
-        if let Some(bracketed) = after.strip_prefix('[') {
-            let Some((pid, tail)) = bracketed.split_once(']') else {
-                return Err(ParseError::new(format!(
-                    "{SHAPE}; the PID of `{proc_name}` has no closing `]`"
-                )));
-            };
-            proc_id = Some(pid);
-            after = tail;
-        }
-        let Some(message) = after.strip_prefix(':') else {
-            return Err(ParseError::new(format!(
-                "{SHAPE}; no `:` after `{}`",
-                &rest[..rest.len() - after.len()]
-            )));
+        let (when, rest) = if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            let (stamp, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+            (When::Exact(rfc3339(stamp)?), rest)
+        } else {
+            let (month, rest) = month(rest)?;
+            let (day, rest) = day(rest, month)?;
+            let (time, rest) = time(rest)?;
+            (When::NoYear(month, day, time), rest)
         };
-        let message = message.strip_prefix(' ').unwrap_or(message);
-
+        let (hostname, proc_name, proc_id, message) = header(rest)?;
         Ok(Line {
-            month,
-            day,
-            time,
+            when,
             hostname,
             proc_name,
             proc_id,
             message,
+            rfc5424: None,
         })
-    }
-
-    /// The line's time in the current year, or in the previous one when that
-    /// would put it more than a day ahead of `now` (December logs read in
-    /// January). The day of slack allows for clocks and zones a little ahead.
-    fn resolve_year(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, ParseError> {
-        let in_year = |year: i32| {
-            NaiveDate::from_ymd_opt(year, self.month, self.day)
-                .map(|d| d.and_time(self.time).and_utc())
-        };
-        let year = now.year();
-        match in_year(year) {
-            Some(t) if t <= now + TimeDelta::days(1) => Ok(t),
-            _ => in_year(year - 1).ok_or_else(|| {
-                // Only Feb 29 gets here: the day was checked against a leap year.
-                ParseError::new(format!(
-                    "{} {} is not a date in {year} nor in {}",
-                    MONTHS[self.month as usize - 1],
-                    self.day,
-                    year - 1
-                ))
-            }),
-        }
     }
 }
 
-/// Skips an optional `<PRI>`: facility × 8 + severity, 0 to 191.
-fn skip_pri(text: &str) -> Result<&str, ParseError> {
+/// `[HOST] TAG[[PID]][:] MESSAGE` after the timestamp: the host is the first
+/// word unless that word is empty or looks like a tag (has a `[` or ends
+/// with `:`).
+type Header<'s> = (Option<&'s str>, Option<&'s str>, Option<&'s str>, &'s str);
+
+fn header(rest: &str) -> Result<Header<'_>, ParseError> {
+    let looks_like_tag = |w: &str| w.contains('[') || w.ends_with(':');
+    if rest.trim().is_empty() {
+        return Err(ParseError::new(format!(
+            "{SHAPE}; nothing after the timestamp"
+        )));
+    }
+    let (first, after) = word(rest);
+    let (hostname, rest) = if first.is_empty() || looks_like_tag(first) {
+        (None, rest.trim_start_matches(' '))
+    } else {
+        (Some(first), after)
+    };
+    let (tag, message) = word(rest);
+    if tag.is_empty() {
+        return Ok((hostname, None, None, message));
+    }
+    let (name, pid) = match tag.split_once('[') {
+        Some((name, bracketed)) => {
+            let Some((pid, tail)) = bracketed.split_once(']') else {
+                return Err(ParseError::new(format!(
+                    "{SHAPE}; the PID of `{name}` has no closing `]`"
+                )));
+            };
+            if !(tail.is_empty() || tail == ":") {
+                return Err(ParseError::new(format!(
+                    "{SHAPE}; `{tail}` after `{name}[{pid}]`, where `:` or a space belongs"
+                )));
+            }
+            (name, Some(pid))
+        }
+        None => (tag.strip_suffix(':').unwrap_or(tag), None),
+    };
+    Ok((hostname, Some(name).filter(|n| !n.is_empty()), pid, message))
+}
+
+/// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG`.
+fn rfc5424(rest: &str) -> Result<Line<'_>, ParseError> {
+    let mut fields = rest.splitn(6, ' ');
+    let mut next = |what: &str| {
+        fields
+            .next()
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| ParseError::new(format!("{SHAPE}; an RFC 5424 line without its {what}")))
+    };
+    let stamp = next("TIMESTAMP")?;
+    let when = match stamp {
+        "-" => {
+            return Err(ParseError::new(format!(
+                "{SHAPE}; an RFC 5424 line without a time (`-`)"
+            )));
+        }
+        stamp => When::Exact(rfc3339(stamp)?),
+    };
+    let hostname = nil(next("HOSTNAME")?);
+    let proc_name = nil(next("APP-NAME")?);
+    let proc_id = nil(next("PROCID")?);
+    let msgid = nil(next("MSGID")?);
+    let tail = fields.next().unwrap_or("");
+    let (structured_data, message) = structured_data(tail)?;
+    // A message may start with a UTF-8 byte order mark (RFC 5424 section 6.4).
+    let message = message.strip_prefix('\u{feff}').unwrap_or(message);
+    Ok(Line {
+        when,
+        hostname,
+        proc_name,
+        proc_id,
+        message,
+        rfc5424: Some((msgid.into(), structured_data.into())),
+    })
+}
+
+/// RFC 5424's STRUCTURED-DATA (`-`, or `[...]` elements in which `\]` is an
+/// escaped bracket) and the message after it.
+fn structured_data(text: &str) -> Result<(Option<&str>, &str), ParseError> {
+    if let Some(rest) = text.strip_prefix('-') {
+        return Ok((None, rest.strip_prefix(' ').unwrap_or(rest)));
+    }
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    while bytes.get(end) == Some(&b'[') {
+        let mut i = end + 1;
+        loop {
+            match bytes.get(i) {
+                Some(b'\\') => i += 2,
+                Some(b']') => break,
+                Some(_) => i += 1,
+                None => {
+                    return Err(ParseError::new(format!(
+                        "{SHAPE}; RFC 5424 structured data without its closing `]`"
+                    )));
+                }
+            }
+        }
+        end = i + 1;
+    }
+    if end == 0 {
+        return Err(ParseError::new(format!(
+            "{SHAPE}; RFC 5424 structured data is `-` or `[...]`, not `{}`",
+            prefix(text, 16)
+        )));
+    }
+    let rest = &text[end..];
+    Ok((Some(&text[..end]), rest.strip_prefix(' ').unwrap_or(rest)))
+}
+
+/// The first word of `text` and what follows its space.
+fn word(text: &str) -> (&str, &str) {
+    text.split_once(' ').unwrap_or((text, ""))
+}
+
+/// An RFC 5424 field: `-` is none.
+fn nil(field: &str) -> Option<&str> {
+    Some(field).filter(|f| *f != "-")
+}
+
+/// An RFC 3339 time, e.g. `2026-05-17T17:57:47.009102+00:00`, as UTC.
+fn rfc3339(stamp: &str) -> Result<DateTime<Utc>, ParseError> {
+    DateTime::parse_from_rfc3339(stamp)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            ParseError::new(format!(
+                "{SHAPE}; `{}` is not an RFC 3339 time: {e}",
+                prefix(stamp, 40)
+            ))
+        })
+}
+
+/// The line's time in the current year, or in the previous one when that
+/// would put it more than a day ahead of `now` (December logs read in
+/// January). The day of slack allows for clocks and zones a little ahead.
+fn resolve_year(
+    month: u32,
+    day: u32,
+    time: NaiveTime,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ParseError> {
+    let in_year =
+        |year: i32| NaiveDate::from_ymd_opt(year, month, day).map(|d| d.and_time(time).and_utc());
+    let year = now.year();
+    match in_year(year) {
+        Some(t) if t <= now + TimeDelta::days(1) => Ok(t),
+        _ => in_year(year - 1).ok_or_else(|| {
+            // Only Feb 29 gets here: the day was checked against a leap year.
+            ParseError::new(format!(
+                "{} {day} is not a date in {year} nor in {}",
+                MONTHS[month as usize - 1],
+                year - 1
+            ))
+        }),
+    }
+}
+
+/// Skips an optional `<PRI>` (facility × 8 + severity, 0 to 191); whether
+/// there was one.
+fn skip_pri(text: &str) -> Result<(bool, &str), ParseError> {
     let Some(inner) = text.strip_prefix('<') else {
-        return Ok(text);
+        return Ok((false, text));
     };
     let bad = || {
         ParseError::new(format!(
@@ -144,7 +280,7 @@ fn skip_pri(text: &str) -> Result<&str, ParseError> {
         return Err(bad());
     }
     match pri.parse::<u8>() {
-        Ok(value) if value <= 191 => Ok(rest),
+        Ok(value) if value <= 191 => Ok((true, rest)),
         _ => Err(bad()),
     }
 }
@@ -185,17 +321,33 @@ fn day(text: &str, month: u32) -> Result<(u32, &str), ParseError> {
     Ok((day, &rest[1..]))
 }
 
-/// `hh:mm:ss `.
+/// `hh:mm:ss ` or `hh:mm:ss.frac ` (some relays add fractions).
 fn time(text: &str) -> Result<(NaiveTime, &str), ParseError> {
-    let parsed = text
-        .get(..8)
-        .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok());
-    match parsed {
-        Some(time) if text[8..].starts_with(' ') => Ok((time, &text[9..])),
-        _ => Err(ParseError::new(format!(
+    let bad = || {
+        ParseError::new(format!(
             "{SHAPE}; `{}` is not a time `hh:mm:ss` followed by a space",
             prefix(text, 16)
-        ))),
+        ))
+    };
+    let whole = text
+        .get(..8)
+        .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
+        .ok_or_else(bad)?;
+    let mut rest = &text[8..];
+    let mut time = whole;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        let nanos = fraction[..digits.min(9)]
+            .parse::<u32>()
+            .ok()
+            .map(|n| n * 10u32.pow(9 - digits.min(9) as u32))
+            .ok_or_else(bad)?;
+        time = whole.with_nanosecond(nanos).ok_or_else(bad)?;
+        rest = &fraction[digits..];
+    }
+    match rest.strip_prefix(' ') {
+        Some(rest) => Ok((time, rest)),
+        None => Err(bad()),
     }
 }
 
@@ -370,13 +522,116 @@ mod tests {
     }
 
     #[test]
-    fn rejects_lines_that_are_not_rfc_3164() {
+    fn reads_lines_as_daemons_and_relays_write_them() {
+        let now = at(2026, 11, 22, 9);
+        let fields = |line: &str| body(&one(line, now).unwrap()).clone();
+        // An empty host (two spaces), as syslogd writes a repeated message.
+        let value = fields("Feb 22 10:21:43  sshd[1332]: last message repeated 2 times");
+        assert_eq!(
+            (&value["hostname"], &value["proc_name"], &value["proc_id"]),
+            (&Value::Null, &json!("sshd"), &json!("1332"))
+        );
+        assert_eq!(value["message"], "last message repeated 2 times");
+        // No host at all: the first word is a tag.
+        let value = fields("<133>Jun 13 16:33:35 haproxy[73411]: Proxy web started.");
+        assert_eq!(
+            (&value["hostname"], &value["proc_name"], &value["message"]),
+            (
+                &Value::Null,
+                &json!("haproxy"),
+                &json!("Proxy web started.")
+            )
+        );
+        // A tag without `[pid]` and without `:`.
+        let value = fields(
+            "<131>Jun  8 11:54:08 master apache_error [Tue Jun 08 11:54:08.929301 2021] [php7:emerg] rest",
+        );
+        assert_eq!(
+            (&value["hostname"], &value["proc_name"], &value["proc_id"]),
+            (&json!("master"), &json!("apache_error"), &Value::Null)
+        );
+        assert_eq!(
+            value["message"],
+            "[Tue Jun 08 11:54:08.929301 2021] [php7:emerg] rest"
+        );
+        // `[pid]` without `:`, and fractions of a second.
+        let item = one("Nov 22 08:15:30.250 web-1 sshd[4123] hi", now).unwrap();
+        assert_eq!(body(&item)["proc_id"], "4123");
+        assert_eq!(body(&item)["message"], "hi");
+        assert_eq!(body(&item)["datetime"], "2026-11-22T08:15:30.250Z");
+    }
+
+    #[test]
+    fn reads_rfc_3339_timestamps_in_utc() {
+        let line = "2026-05-17T19:57:47.009102+02:00 host12345 passwd[9999]: pam_unix(passwd:chauthtok): password changed";
+        let item = one(line, at(2026, 11, 22, 9)).unwrap();
+        assert_eq!(
+            item.timestamp.unwrap().to_rfc3339(),
+            "2026-05-17T17:57:47.009102+00:00"
+        );
+        let value = body(&item);
+        assert_eq!(value["datetime"], "2026-05-17T17:57:47.009102Z");
+        assert_eq!(
+            (&value["hostname"], &value["proc_name"], &value["proc_id"]),
+            (&json!("host12345"), &json!("passwd"), &json!("9999"))
+        );
+        assert_eq!(
+            value["message"],
+            "pam_unix(passwd:chauthtok): password changed"
+        );
+        let value = body(
+            &one(
+                "<30>2026-05-17T17:57:47Z web-1 kernel: up",
+                at(2026, 11, 22, 9),
+            )
+            .unwrap(),
+        )
+        .clone();
+        assert_eq!(value["proc_name"], "kernel");
+    }
+
+    #[test]
+    fn reads_rfc_5424() {
+        let now = at(2026, 11, 22, 9);
+        let line = "<34>1 2026-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \u{feff}'su root' failed for lonvick";
+        let item = one(line, now).unwrap();
+        assert_eq!(
+            body(&item),
+            &json!({
+                "datetime": "2026-10-11T22:14:15.003Z",
+                "hostname": "mymachine.example.com",
+                "proc_name": "su",
+                "proc_id": null,
+                "message": "'su root' failed for lonvick",
+                "msgid": "ID47",
+                "structured_data": null,
+            })
+        );
+        let line = r#"<165>1 2026-10-11T22:14:15.003000-07:00 web-1 evntslog 8710 ID47 [exampleSDID@32473 iut="3" eventSource="App\]lication"][x@1 a="b"] An application event"#;
+        let value = body(&one(line, now).unwrap()).clone();
+        assert_eq!(value["datetime"], "2026-10-12T05:14:15.003Z");
+        assert_eq!(value["proc_id"], "8710");
+        assert_eq!(
+            value["structured_data"],
+            r#"[exampleSDID@32473 iut="3" eventSource="App\]lication"][x@1 a="b"]"#
+        );
+        assert_eq!(value["message"], "An application event");
+        let value = body(&one("<13>1 2026-10-11T22:14:15Z - - - - -", now).unwrap()).clone();
+        assert_eq!(
+            (&value["hostname"], &value["message"]),
+            (&Value::Null, &json!(""))
+        );
+    }
+
+    #[test]
+    fn rejects_lines_that_are_not_syslog() {
         let now = at(2026, 11, 22, 9);
         for (line, expected) in [
             ("", "does not start with a month"),
+            ("hello world", "does not start with a month"),
             (
-                "2026-11-22T08:15:30Z web-1 sshd[1]: hi",
-                "does not start with a month",
+                "2026-11-22 08:15:30 web-1 sshd[1]: hi",
+                "not an RFC 3339 time",
             ),
             ("<999>Nov 22 08:15:30 web-1 sshd[1]: hi", "PRI"),
             ("<3x>Nov 22 08:15:30 web-1 sshd[1]: hi", "PRI"),
@@ -391,21 +646,26 @@ mod tests {
             ("Nov 22 8:15:30 web-1 sshd[1]: hi", "is not a time"),
             ("Nov 22 25:15:30 web-1 sshd[1]: hi", "is not a time"),
             ("Nov 22 08:15:30", "is not a time"),
-            ("Nov 22 08:15:30 ", "no HOST"),
-            ("Nov 22 08:15:30 web-1", "no `PROC:`"),
-            (
-                "Nov 22 08:15:30 web-1 last message repeated 3 times",
-                "no `PROC:`",
-            ),
+            ("Nov 22 08:15:30 ", "nothing after the timestamp"),
             ("Nov 22 08:15:30 web-1 sshd[4123 oops", "no closing `]`"),
             (
-                "Nov 22 08:15:30 web-1 sshd[4123] hi",
-                "no `:` after `sshd[4123]`",
+                "Nov 22 08:15:30 web-1 sshd[4123]x hi",
+                "where `:` or a space belongs",
+            ),
+            ("<34>1 - web-1 su - - - hi", "without a time"),
+            ("<34>1 2026-10-11T22:14:15Z web-1 su", "without its PROCID"),
+            (
+                "<34>1 2026-10-11T22:14:15Z h a p m [x a=\"1\" hi",
+                "closing `]`",
+            ),
+            (
+                "<34>1 2026-10-11T22:14:15Z h a p m x hi",
+                "structured data is `-` or `[...]`",
             ),
         ] {
             let err = one(line, now).unwrap_err().to_string();
             assert!(err.contains(expected), "{line:?}: {err}");
-            assert!(err.contains("RFC 3164"), "{line:?}: {err}");
+            assert!(err.contains("expected a syslog line"), "{line:?}: {err}");
         }
     }
 

@@ -294,7 +294,9 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
                 match on_parse_error {
                     OnParseError::Fail => bail!("{}: {error}", at()),
                     OnParseError::Skip => {
-                        skipped += 1;
+                        // A record whose bad parts failed goes on with its good ones.
+                        let parts = error.failed_parts();
+                        skipped += parts.max(1) as u64;
                         let reason = error.to_string();
                         RecordSkipped {
                             object: &url,
@@ -302,7 +304,9 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
                             reason: &reason,
                         }
                         .emit();
-                        continue;
+                        if parts == 0 {
+                            continue;
+                        }
                     }
                 }
             }
