@@ -4,7 +4,11 @@
 //!
 //! `client:port` and `target:port` become `client_ip`/`client_port` and
 //! `target_ip`/`target_port`; `request` becomes `request_method`,
-//! `request_url` and `request_protocol`. Quoted fields keep ALB's own
+//! `request_url` and `request_protocol`; `target_port_list` and
+//! `target_status_code_list` are arrays of strings (`-` is null), as
+//! Elastic, Panther and Vector give them. `actions_executed` stays the text
+//! ALB writes (`waf,forward`), as Vector keeps it (Elastic and Panther split
+//! it on commas): one field, one spelling, whichever the reader expects. Quoted fields keep ALB's own
 //! escapes (`\x22` for a quote in a URL) as written.
 
 use serde_json::{Map, Value};
@@ -41,8 +45,8 @@ const ALB: Format = Format {
         ("actions_executed", Kind::Text),
         ("redirect_url", Kind::Text),
         ("error_reason", Kind::Text),
-        ("target_port_list", Kind::Text),
-        ("target_status_code_list", Kind::Text),
+        ("target_port_list", Kind::List(' ')),
+        ("target_status_code_list", Kind::List(' ')),
         ("classification", Kind::Text),
         ("classification_reason", Kind::Text),
         ("conn_trace_id", Kind::Text),
@@ -54,7 +58,13 @@ const ALB: Format = Format {
 };
 
 pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseError> {
-    ALB.parse(item, out)
+    let looks_like_nlb = super::nlb::looks_like(&item);
+    ALB.parse(item, out).map_err(|error| match looks_like_nlb {
+        true => ParseError::new(format!(
+            "{error} (this looks like a Network Load Balancer line: use the `nlb` format)"
+        )),
+        false => error,
+    })
 }
 
 fn client(text: &str, object: &mut Map<String, Value>) -> Result<(), ParseError> {
@@ -68,7 +78,11 @@ fn target(text: &str, object: &mut Map<String, Value>) -> Result<(), ParseError>
 /// `ip:port` into `{who}_ip` and `{who}_port`. IPv6 addresses come bare
 /// (`2001:db8::1:443`: the port is after the last colon) or in brackets.
 /// `-` (no target, e.g. when the request was never dispatched) is null.
-fn endpoint(text: &str, who: &str, object: &mut Map<String, Value>) -> Result<(), ParseError> {
+pub(super) fn endpoint(
+    text: &str,
+    who: &str,
+    object: &mut Map<String, Value>,
+) -> Result<(), ParseError> {
     let (ip, port) = if text == "-" {
         (Value::Null, Value::Null)
     } else {
@@ -154,8 +168,8 @@ mod tests {
                 "actions_executed": "forward",
                 "redirect_url": null,
                 "error_reason": null,
-                "target_port_list": "10.0.1.17:8080",
-                "target_status_code_list": "200",
+                "target_port_list": ["10.0.1.17:8080"],
+                "target_status_code_list": ["200"],
                 "classification": null,
                 "classification_reason": null,
                 "conn_trace_id": "TID_1a2b3c4d5e6f",
@@ -202,11 +216,12 @@ mod tests {
 
     #[test]
     fn lambda_targets_and_several_actions() {
-        // Lambda targets have no ip:port; the action list is one string.
+        // Lambda targets have no ip:port; the actions stay one text.
         let line = r#"https 2026-11-22T09:00:00.000100Z app/api/0123456789abcdef 192.0.2.44:55000 - 0.001 0.120 0.000 502 - 120 293 "POST https://api.example.com:443/v1/orders HTTP/1.1" "python-requests/2.32.3" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/fn/0123456789abcdef "Root=1-6740c2a9-fedcba9876543210fedcba98" "api.example.com" "arn:aws:acm:us-east-1:123456789012:certificate/aaaa" 10 2026-11-22T08:59:59.879000Z "waf,forward" "-" "LambdaInvalidResponse" "-" "-" "-" "-" TID_77"#;
         let (_, object) = ALB.one(line).unwrap();
         assert_eq!(object["target_ip"], Value::Null);
         assert_eq!(object["actions_executed"], json!("waf,forward"));
+        assert_eq!(object["target_port_list"], Value::Null);
         assert_eq!(object["error_reason"], json!("LambdaInvalidResponse"));
         assert_eq!(object["request_method"], json!("POST"));
     }

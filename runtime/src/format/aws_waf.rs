@@ -1,6 +1,7 @@
 //! `aws-waf`: one AWS WAF (v2) web ACL log line (JSON), tagged `aws.waf.log`;
 //! requests that only met the default action are dropped, and the request's
-//! header list becomes a map.
+//! header list becomes a map, name (case kept) → value, a repeated header's
+//! values joined with `, ` (so none is lost).
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -93,7 +94,17 @@ fn header_map(headers: Value) -> Result<Map<String, Value>, ParseError> {
         let value = header
             .remove("value")
             .ok_or_else(|| error(format!("no `value` for header {name}")))?;
-        map.insert(name, value);
+        // A repeated header keeps every value, joined with `, ` as HTTP
+        // combines repeated fields (RFC 9110, section 5.3).
+        match (map.get_mut(&name), value) {
+            (Some(Value::String(earlier)), Value::String(value)) => {
+                earlier.push_str(", ");
+                earlier.push_str(&value);
+            }
+            (_, value) => {
+                map.insert(name, value);
+            }
+        }
     }
     Ok(map)
 }
@@ -135,7 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn headers_become_a_map_keeping_case_and_the_last_repeat() {
+    fn headers_become_a_map_keeping_case_and_every_repeated_value() {
         let out = run(Body::Text(BLOCKED.as_bytes())).unwrap();
         let request = &object(&out[0])["httpRequest"];
         assert_eq!(
@@ -144,7 +155,7 @@ mod tests {
                 "Host": "shop.example.com",
                 "User-Agent": "sqlmap/1.7.11#stable (https://sqlmap.org)",
                 "Accept": "*/*",
-                "Cookie": "lang=en",
+                "Cookie": "session=abc, lang=en",
                 "X-Forwarded-For": "203.0.113.77",
                 "host": "shop.example.com:443",
             })

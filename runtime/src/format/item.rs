@@ -76,7 +76,15 @@ impl<'a> Body<'a> {
     pub fn into_json(self) -> Result<Self, ParseError> {
         match self {
             Body::Text(bytes) => {
-                serde_json::from_slice::<IgnoredAny>(bytes)
+                // JSON is UTF-8 (RFC 8259, section 8.1); skipping a string
+                // does not check it, so the whole text is checked first.
+                let text = simdutf8::compat::from_utf8(bytes).map_err(|e| {
+                    ParseError::new(format!(
+                        "invalid JSON: not UTF-8 at byte {} (JSON text is UTF-8, RFC 8259)",
+                        e.valid_up_to()
+                    ))
+                })?;
+                serde_json::from_str::<IgnoredAny>(text)
                     .map_err(|e| ParseError::new(format!("invalid JSON: {e}")))?;
                 Ok(Body::Json(bytes))
             }

@@ -22,5 +22,10 @@ mod tests {
         let err = parse(Item::text(br#"{"a": "#), &mut out).unwrap_err();
         assert!(err.to_string().starts_with("invalid JSON: EOF"), "{err}");
         assert!(parse(Item::text(b"{} trailing"), &mut out).is_err());
+        let err = parse(Item::text(b"{\"a\": \"caf\xe9\"}"), &mut out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid JSON: not UTF-8 at byte 10 (JSON text is UTF-8, RFC 8259)"
+        );
     }
 }

@@ -16,6 +16,7 @@ mod fluentd;
 mod item;
 mod json;
 mod kea;
+mod nlb;
 mod packetbeat;
 mod paloalto;
 mod quoted;
@@ -64,6 +65,7 @@ pub enum Parser {
     PaloAlto,
     VpcFlow,
     Alb,
+    Nlb,
     S3Access,
     Csv,
     Tsv,
@@ -98,6 +100,7 @@ const PARSERS: &[(&str, Parser)] = &[
     ("paloalto", Parser::PaloAlto),
     ("vpc-flow", Parser::VpcFlow),
     ("alb", Parser::Alb),
+    ("nlb", Parser::Nlb),
     ("s3-access", Parser::S3Access),
     ("csv", Parser::Csv),
     ("tsv", Parser::Tsv),
@@ -143,6 +146,7 @@ impl Parser {
             Parser::PaloAlto => paloalto::parse(item, out),
             Parser::VpcFlow => vpc_flow::parse(item, state, out),
             Parser::Alb => alb::parse(item, out),
+            Parser::Nlb => nlb::parse(item, out),
             Parser::S3Access => s3_access::parse(item, out),
             Parser::Csv => delimited::parse(b',', item, state, out),
             Parser::Tsv => delimited::parse(b'\t', item, state, out),

@@ -95,6 +95,10 @@ pub(super) enum Kind {
     Text,
     Integer,
     Decimal,
+    /// A list written as text, split on this character (ALB's
+    /// `actions_executed` on `,`, `target:port_list` on spaces): an array of
+    /// strings, as Elastic, Panther and Vector give it.
+    List(char),
     /// A field that becomes several keys (e.g. `client:port`): the function
     /// inserts them into the object itself.
     Split(fn(&str, &mut Map<String, Value>) -> Result<(), ParseError>),
@@ -111,6 +115,12 @@ pub(super) fn insert(
         Kind::Split(split) => return split(text, object),
         _ if text == "-" => Value::Null,
         Kind::Text => Value::String(text.to_owned()),
+        Kind::List(separator) => Value::Array(
+            text.split(separator)
+                .filter(|part| !part.is_empty())
+                .map(|part| Value::String(part.to_owned()))
+                .collect(),
+        ),
         Kind::Integer => integer(name, text)?,
         Kind::Decimal => {
             let number = text.parse::<f64>().ok().and_then(Number::from_f64);

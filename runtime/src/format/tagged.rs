@@ -1,6 +1,6 @@
 //! The JSON parsers that only name the record: a fixed tag, and the
-//! timestamp from one field (guardduty, g-suite-login, azure-ad-*, cylance-*,
-//! falcon). The record itself passes on unchanged.
+//! timestamp from a field (guardduty: `updatedAt`, else `createdAt`;
+//! g-suite-login, azure-ad-*, cylance-*, falcon: one each). The record itself passes on unchanged.
 
 use super::item::{Item, Out, ParseError};
 use super::time;
@@ -8,58 +8,60 @@ use super::time;
 /// A tag and where the record's time is.
 pub(super) struct Tagged {
     tag: &'static str,
-    /// Path of the time field in the record; `None`: the record has no time.
-    time_field: Option<&'static [&'static str]>,
+    /// Paths of the time field in the record, the first present wins; none:
+    /// the record has no time.
+    time_fields: &'static [&'static [&'static str]],
 }
 
 pub(super) const GUARDDUTY: Tagged = Tagged {
     tag: "aws.guardduty",
-    time_field: None,
+    // When the finding last changed (as Panther reads it), else when it was made.
+    time_fields: &[&["updatedAt"], &["createdAt"]],
 };
 pub(super) const GSUITE_LOGIN: Tagged = Tagged {
     tag: "gsuite.login",
-    time_field: Some(&["id", "time"]),
+    time_fields: &[&["id", "time"]],
 };
 pub(super) const AZURE_AD_AUDIT: Tagged = Tagged {
     tag: "azure_ad.audit",
-    time_field: Some(&["activityDate"]),
+    time_fields: &[&["activityDate"]],
 };
 pub(super) const AZURE_AD_EVENT: Tagged = Tagged {
     tag: "azure_ad.signin_event",
-    time_field: Some(&["signinDateTime"]),
+    time_fields: &[&["signinDateTime"]],
 };
 pub(super) const AZURE_AD_RISK_EVENT: Tagged = Tagged {
     tag: "azure_ad.risk_event",
-    time_field: Some(&["riskEventDateTime"]),
+    time_fields: &[&["riskEventDateTime"]],
 };
 pub(super) const CYLANCE_EVENT: Tagged = Tagged {
     tag: "cylance.event",
-    time_field: Some(&["datetime"]),
+    time_fields: &[&["datetime"]],
 };
 pub(super) const CYLANCE_THREAT: Tagged = Tagged {
     tag: "cylance.threat",
-    time_field: Some(&["datetime"]),
+    time_fields: &[&["datetime"]],
 };
 /// `timestamp` is epoch milliseconds or ISO 8601.
 pub(super) const FALCON: Tagged = Tagged {
     tag: "falcon.event",
-    time_field: Some(&["timestamp"]),
+    time_fields: &[&["timestamp"]],
 };
 
 impl Tagged {
     /// Tags the record; a record without the time field keeps no timestamp,
     /// one whose time field cannot be read is an error.
     pub(super) fn parse<'a>(&self, item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseError> {
-        let timestamp = match self.time_field {
-            None => item.timestamp,
-            Some(path) => match item.body.field(path)? {
-                Some(value) => Some(
+        let mut timestamp = item.timestamp;
+        for path in self.time_fields {
+            if let Some(value) = item.body.field(path)? {
+                timestamp = Some(
                     time::from_json(&value)
                         .map_err(|e| ParseError::new(format!("{}: {e}", path.join("."))))?,
-                ),
-                None => item.timestamp,
-            },
-        };
+                );
+                break;
+            }
+        }
         // Without a time field nothing was read yet: check the record is JSON.
         let body = item.body.into_json()?;
         out.push(Item {
@@ -136,10 +138,20 @@ mod tests {
             r#"{"event_simpleName":"DnsRequest","timestamp":"2026-11-22T08:15:30.123Z"}"#;
         assert!(one(&FALCON, falcon_iso).unwrap().timestamp.is_some());
 
-        let guardduty = r#"{"schemaVersion":"2.0","accountId":"123456789012","region":"us-east-1","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2,"createdAt":"2026-11-22T08:00:00.000Z"}"#;
+        let guardduty = r#"{"schemaVersion":"2.0","accountId":"123456789012","region":"us-east-1","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2,"createdAt":"2026-11-22T08:00:00.000Z","updatedAt":"2026-11-22T09:30:00.000Z"}"#;
         let item = one(&GUARDDUTY, guardduty).unwrap();
         assert_eq!(item.tag.as_deref(), Some("aws.guardduty"));
-        assert_eq!(item.timestamp, None);
+        assert_eq!(
+            item.timestamp.unwrap().to_rfc3339(),
+            "2026-11-22T09:30:00+00:00",
+            "updatedAt first"
+        );
+        let created_only = r#"{"schemaVersion":"2.0","type":"Recon:EC2/PortProbeUnprotectedPort","createdAt":"2026-11-22T08:00:00.000Z"}"#;
+        let item = one(&GUARDDUTY, created_only).unwrap();
+        assert_eq!(
+            item.timestamp.unwrap().to_rfc3339(),
+            "2026-11-22T08:00:00+00:00"
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.5 203.0.113.12 49761 443 6 20 4249 1763799300 1763799360 ACCEPT OK`
 //! becomes `{"version": 2, "account_id": "123456789012", ..., "log_status": "OK"}`:
 //! keys are the header's names with `-` as `_`, counts, ports and times are
-//! numbers, `-` is null.
+//! numbers, `-` is null. A line with more fields than the header names keeps
+//! the extra ones, in order, in `extra_fields`; one with fewer is an error.
 
 use chrono::DateTime;
 use serde_json::{Map, Value};
@@ -70,7 +71,9 @@ pub(super) fn parse<'a>(
     if !is_data && fields.iter().eq(header.iter()) {
         return Ok(());
     }
-    if fields.len() != header.len() {
+    // More fields than the header names (a writer that appends, as Panther
+    // tolerates) are kept in `extra_fields`; fewer cannot be placed.
+    if fields.len() < header.len() {
         return Err(ParseError::new(format!(
             "the line has {} fields but the header names {}",
             fields.len(),
@@ -85,6 +88,13 @@ pub(super) fn parse<'a>(
             Kind::Text
         };
         quoted::insert(&mut object, &name.replace('-', "_"), text, kind)?;
+    }
+    if let Some(extra) = fields.get(header.len()..).filter(|e| !e.is_empty()) {
+        let extra = extra
+            .iter()
+            .map(|t| Value::String((*t).to_owned()))
+            .collect();
+        object.insert("extra_fields".to_owned(), Value::Array(extra));
     }
     let timestamp = match object.get("start").and_then(Value::as_i64) {
         // Whole seconds: no need for the float of `time::epoch_seconds`.
@@ -262,12 +272,16 @@ mod tests {
             "start: 99999999999999999 s is not a valid epoch time"
         );
         // A data line of a custom format whose first field is text is not a header.
-        let err =
-            object(&["vpc-id srcaddr", "vpc-0f1e2d3c4b5a69788 10.0.1.5 10.0.1.6"]).unwrap_err();
+        let err = object(&["vpc-id srcaddr", "vpc-0f1e2d3c4b5a69788"]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the line has 3 fields but the header names 2"
+            "the line has 1 fields but the header names 2"
         );
+        // A trailing extra token is kept, not a reason to lose the line.
+        let (out, _) =
+            object(&["vpc-id srcaddr", "vpc-0f1e2d3c4b5a69788 10.0.1.5 10.0.1.6"]).unwrap();
+        assert_eq!(body(&out[0])["srcaddr"], "10.0.1.5");
+        assert_eq!(body(&out[0])["extra_fields"], json!(["10.0.1.6"]));
         let mut state = ObjectState::default();
         let err = parse(Item::text(b"\xff"), &mut state, &mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains("UTF-8"), "{err}");
