@@ -222,3 +222,60 @@ async fn sample_builds_events_that_local_runs() {
         "{result}"
     );
 }
+
+#[test]
+fn jsonl_sink_writes_one_line_per_record_and_a_closed_pipe_ends_it_quietly() {
+    let dir = config_dir("jsonl-sink", "unused-bucket", "{}");
+    // A pretty-printed JSON object (s3-text: the whole file is one record).
+    std::fs::write(
+        dir.path().join("pretty.json"),
+        "{\n  \"user\": \"ann\",\n  \"roles\": [\n    \"admin\"\n  ]\n}\n",
+    )
+    .expect("file");
+    let args = [
+        "local",
+        "--object",
+        "pretty.json",
+        "--format",
+        "s3-text,json",
+        "--debug",
+    ];
+    let out = slips(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one record line and the result: {stdout}");
+    let line: serde_json::Value = serde_json::from_str(lines[0]).expect("a JSON line");
+    assert_eq!(
+        line["record"],
+        serde_json::json!({"user": "ann", "roles": ["admin"]})
+    );
+
+    // Many records into a reader that stops after one (`| head -1`).
+    let many: String = (0..200_000).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+    std::fs::write(dir.path().join("many.log"), many).expect("file");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slips"))
+        .args([
+            "local",
+            "--object",
+            "many.log",
+            "--format",
+            "s3-lines,json",
+            "--debug",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("a line");
+    assert!(first.starts_with("{\"meta\""), "{first}");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}

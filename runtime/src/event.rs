@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
-use aws_lambda_events::event::sns::SnsEvent;
 use serde::{Deserialize, Serialize};
+
+use crate::notification::{self, EventBridgeEvent, S3Notification, S3Record, SnsEvent};
 
 /// One S3 object to process. The first nine fields are the original slips'
 /// (so its events stay readable); the rest are what it lacked.
@@ -138,7 +137,7 @@ pub fn from_json(text: &[u8]) -> Result<Vec<ObjectEvent>, EventsError> {
 /// [`from_json`] on an already parsed value.
 pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsError> {
     if value.is_array() {
-        return Ok(serde_json::from_value(value)?);
+        return notification::read("object events", value).map_err(EventsError::Shape);
     }
     if value.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
         tracing::info!("S3 test event ignored");
@@ -151,7 +150,7 @@ pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsEr
         return from_json(message.as_bytes());
     }
     if value.get("detail-type").is_some() {
-        let event: EventBridgeEvent<EventBridgeDetail> = serde_json::from_value(value)?;
+        let event = notification::read("EventBridge event", value).map_err(EventsError::Shape)?;
         return from_eventbridge(event).map(|e| vec![e]);
     }
     let records = value
@@ -170,7 +169,7 @@ pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsEr
         .and_then(|s| s.as_str())
         == Some("aws:sns");
     if from_sns {
-        let sns: SnsEvent = serde_json::from_value(value)?;
+        let sns: SnsEvent = notification::read("SNS event", value).map_err(EventsError::Shape)?;
         let mut events = Vec::new();
         for record in sns.records {
             let inner: serde_json::Value = serde_json::from_str(&record.sns.message)
@@ -179,68 +178,44 @@ pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsEr
         }
         return Ok(events);
     }
-    let s3: S3Event = serde_json::from_value(value)?;
-    s3.records.into_iter().map(from_s3_record).collect()
+    let s3: S3Notification =
+        notification::read("S3 notification", value).map_err(EventsError::Shape)?;
+    Ok(s3.records.into_iter().map(from_s3_record).collect())
 }
 
-fn from_s3_record(record: S3EventRecord) -> Result<ObjectEvent, EventsError> {
-    let object = record.s3.object;
-    let bucket = record.s3.bucket;
-    let bucket_name = bucket
-        .name
-        .ok_or_else(|| EventsError::Shape("S3 record without s3.bucket.name".into()))?;
-    let key = object
-        .key
-        .ok_or_else(|| EventsError::Shape("S3 record without s3.object.key".into()))?;
-    Ok(ObjectEvent {
-        aws_region: record.aws_region.unwrap_or_default(),
-        event_time: record
-            .event_time
+/// A notification's time as events carry it: RFC 3339 with milliseconds
+/// (another spelling is kept as given).
+fn event_time(text: String) -> String {
+    match chrono::DateTime::parse_from_rfc3339(&text) {
+        Ok(time) => time
+            .with_timezone(&chrono::Utc)
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        event_name: record.event_name.unwrap_or_default(),
-        bucket_arn: bucket
-            .arn
-            .unwrap_or_else(|| format!("arn:aws:s3:::{bucket_name}")),
-        bucket_name,
-        object_key: decode_key(&key),
-        object_size: object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-        object_etag: object.e_tag.unwrap_or_default(),
+        Err(_) => text,
+    }
+}
+
+fn from_s3_record(record: S3Record) -> ObjectEvent {
+    let (bucket, object) = (record.s3.bucket, record.s3.object);
+    ObjectEvent {
+        aws_region: record.aws_region,
+        event_time: event_time(record.event_time),
+        event_name: record.event_name,
+        bucket_arn: match bucket.arn.is_empty() {
+            true => format!("arn:aws:s3:::{}", bucket.name),
+            false => bucket.arn,
+        },
+        bucket_name: bucket.name,
+        object_key: decode_key(&object.key),
+        object_size: object.size,
+        object_etag: object.e_tag,
         dest_stream: String::new(),
         lane: None,
         sequencer: object.sequencer,
         version_id: object.version_id,
-    })
+    }
 }
 
-/// The `detail` of an EventBridge "Object Created" event from S3 (the crate
-/// leaves `detail` to the user).
-#[derive(Debug, Serialize, Deserialize)]
-struct EventBridgeDetail {
-    bucket: EventBridgeBucket,
-    object: EventBridgeObject,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct EventBridgeBucket {
-    name: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct EventBridgeObject {
-    key: String,
-    #[serde(default)]
-    size: Option<u64>,
-    #[serde(default)]
-    etag: Option<String>,
-    #[serde(default)]
-    sequencer: Option<String>,
-    #[serde(default, rename = "version-id")]
-    version_id: Option<String>,
-}
-
-fn from_eventbridge(
-    event: EventBridgeEvent<EventBridgeDetail>,
-) -> Result<ObjectEvent, EventsError> {
+fn from_eventbridge(event: EventBridgeEvent) -> Result<ObjectEvent, EventsError> {
     if event.source != "aws.s3" || event.detail_type != "Object Created" {
         return Err(EventsError::Shape(format!(
             "EventBridge event `{}` from `{}`: only S3 \"Object Created\" events carry objects",
@@ -250,18 +225,15 @@ fn from_eventbridge(
     let bucket = event.detail.bucket.name;
     let object = event.detail.object;
     Ok(ObjectEvent {
-        aws_region: event.region.unwrap_or_default(),
-        event_time: event
-            .time
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-            .unwrap_or_default(),
+        aws_region: event.region,
+        event_time: event_time(event.time),
         event_name: "ObjectCreated".into(),
         bucket_arn: format!("arn:aws:s3:::{bucket}"),
         bucket_name: bucket,
         // EventBridge, unlike S3 notifications, does not URL-encode keys.
         object_key: object.key,
-        object_size: object.size.unwrap_or(0),
-        object_etag: object.etag.unwrap_or_default(),
+        object_size: object.size,
+        object_etag: object.etag,
         dest_stream: String::new(),
         lane: None,
         sequencer: object.sequencer,
@@ -342,6 +314,38 @@ mod tests {
                 .to_string()
                 .contains("only S3")
         );
+    }
+
+    #[test]
+    fn notifications_need_only_what_slips_reads() {
+        // No userIdentity, requestParameters, responseElements, eventVersion;
+        // an SNS envelope without SignatureVersion, Signature or URLs; fields AWS may add.
+        let s3 = r#"{"Records":[{"eventSource":"aws:s3","s3":{"bucket":{"name":"logs"},"object":{"key":"a+b.gz","newField":1}},"addedByAws":true}]}"#;
+        let sns =
+            serde_json::json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": s3}}]});
+        for text in [s3.to_string(), sns.to_string()] {
+            let events = from_json(text.as_bytes()).unwrap();
+            assert_eq!(
+                (
+                    events[0].bucket_name.as_str(),
+                    events[0].object_key.as_str()
+                ),
+                ("logs", "a b.gz")
+            );
+            assert_eq!(events[0].bucket_arn, "arn:aws:s3:::logs");
+        }
+        // A field slips needs, missing: named by its path, not "not JSON".
+        let err = from_json(br#"{"Records":[{"s3":{"bucket":{"name":"logs"},"object":{}}}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "S3 notification: Records[0].s3.object: missing field `key`"
+        );
+        let err = from_json(br#"[{"bucket_name":"b"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "object events: [0]: missing field `object_key`");
     }
 
     #[test]

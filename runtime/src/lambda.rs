@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_lambda_events::event::sns::{SnsEvent, SnsMessage};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -18,6 +17,7 @@ use crate::functions::{dispatcher, drain, event_pusher, main, reporter};
 use crate::handler::Handler;
 use crate::invoker::LambdaInvoker;
 use crate::lanes::KinesisLanes;
+use crate::notification::{self, SnsEvent, SnsMessage};
 use crate::object::S3Store;
 use crate::telemetry::BatchDispatched;
 
@@ -197,7 +197,7 @@ impl Function {
             }
             Function::Reporter(table) => {
                 let event: SnsEvent =
-                    serde_json::from_value(payload).context("not an SNS event")?;
+                    notification::read("SNS event", payload).map_err(anyhow::Error::msg)?;
                 let failures = event
                     .records
                     .iter()
@@ -312,12 +312,7 @@ pub async fn serve<H: Handler>() -> anyhow::Result<()> {
 /// The failure a dead letter carries: Main's payload as the SNS message,
 /// Lambda's request id and error as its attributes.
 fn dead_letter(message: &SnsMessage) -> anyhow::Result<Failure> {
-    let attribute = |name: &str| {
-        message
-            .message_attributes
-            .get(name)
-            .map(|a| a.value.clone())
-    };
+    let attribute = |name: &str| message.attribute(name).map(String::from);
     let request_id = attribute("RequestID")
         .or_else(|| (!message.message_id.is_empty()).then(|| message.message_id.clone()))
         .ok_or_else(|| anyhow::anyhow!("a DLQ message without RequestID"))?;

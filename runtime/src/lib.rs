@@ -20,6 +20,7 @@ pub mod lanes;
 pub mod local;
 #[cfg(not(slips_lambda))]
 mod local_runner;
+pub mod notification;
 pub mod object;
 mod run;
 pub mod telemetry;

@@ -203,7 +203,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
             .with_context(|| format!("{} is not JSON", event.display()))?;
             let function = lambda::Function::from_env(&function, &aws::sdk_config().await)?;
             let response = function.call::<H>(&config, payload, None).await?;
-            println!("{}", serde_json::to_string(&response)?);
+            say(serde_json::to_string(&response)?)?;
             return Ok(());
         }
         LocalCommand::Pipeline { config, options } => {
@@ -226,20 +226,20 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
             });
             let summary = crate::local::run::<H>(&config, &options, &stop).await?;
             if json {
-                println!("{}", serde_json::to_string(&summary)?);
+                say(serde_json::to_string(&summary)?)?;
             } else {
-                println!(
+                say(format!(
                     "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records",
                     summary.objects,
                     summary.dropped,
                     summary.processed,
                     summary.failed,
                     summary.records
-                );
+                ))?;
                 if summary.failed > 0 {
-                    println!(
-                        "see them with `slips errors --local`; after a fix, `slips drain --local` and run again"
-                    );
+                    say(
+                        "see them with `slips errors --local`; after a fix, `slips drain --local` and run again",
+                    )?;
                 }
             }
             return Ok(());
@@ -296,7 +296,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
     .emit();
     // The result covers the objects that were processed (if any was).
     if invocation.failed.len() < events.len() {
-        println!("{}", serde_json::to_string(&invocation.output)?);
+        say(serde_json::to_string(&invocation.output)?)?;
     }
     if let Some(first) = invocation.failed.first() {
         for failure in &invocation.failed[1..] {
@@ -309,6 +309,15 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
         });
     }
     Ok(())
+}
+
+/// Writes a line on stdout; a reader that went away (`| head`) is no error.
+fn say(line: impl std::fmt::Display) -> anyhow::Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 enum Store {

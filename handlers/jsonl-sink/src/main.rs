@@ -63,30 +63,44 @@ impl Handler for JsonlSink {
     }
 
     async fn recv(&mut self, meta: &Meta<'_>, record: &Record<'_>) -> slips::Result<()> {
-        // JSON records go out as they are; anything else as a JSON string.
-        let json = if record.is_json() {
-            String::from_utf8(record.raw().into_owned())?
-        } else {
+        // JSON records go out as they are, on one line (a record written
+        // over several lines is compacted); anything else as a JSON string.
+        let raw = record.raw();
+        let json = if !record.is_json() {
             serde_json::to_string(&record.text()?)?
+        } else if raw.contains(&b'\n') || raw.contains(&b'\r') {
+            serde_json::to_string(&record.value()?)?
+        } else {
+            String::from_utf8(raw.into_owned())?
         };
         let record = serde_json::value::RawValue::from_string(json)?;
-        serde_json::to_writer(
-            &mut self.out,
-            &Line {
-                meta,
-                record: &record,
-            },
+        let line = serde_json::to_vec(&Line {
+            meta,
+            record: &record,
+        })?;
+        quiet_if_closed(
+            self.out
+                .write_all(&line)
+                .and_then(|()| self.out.write_all(b"\n")),
         )?;
-        self.out.write_all(b"\n")?;
         self.records += 1;
         Ok(())
     }
 
     async fn result(mut self) -> slips::Result<Written> {
-        self.out.flush().context("flushing the output")?;
+        quiet_if_closed(self.out.flush()).context("flushing the output")?;
         Ok(Written {
             records: self.records,
         })
+    }
+}
+
+/// A reader that went away (`jsonl-sink ... | head`) ends the run quietly,
+/// as command-line tools do; other write errors are errors.
+fn quiet_if_closed(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => other,
     }
 }
 
