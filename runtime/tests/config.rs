@@ -585,3 +585,53 @@ fn the_schema_knows_every_key_of_the_original() {
             .is_some_and(|d| d.contains("stack"))
     );
 }
+
+#[test]
+fn an_alias_bomb_fails_at_once_naming_the_alias() {
+    // "Billion laughs": each level holds nine aliases of the one before.
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in names.windows(2) {
+        let (prev, next) = (pair[0], pair[1]);
+        let list = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{next}: &{next} [{list}]\n"));
+    }
+    assert!(bomb.len() < 700, "{} bytes", bomb.len());
+    let started = std::time::Instant::now();
+    let report = load(&bomb).expect_err("refused");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let text = report.render();
+    assert!(text.contains("config.yml:"), "{text}");
+    assert!(text.contains("the alias `*"), "{text}");
+    assert!(text.contains("alias bomb"), "{text}");
+}
+
+#[test]
+fn a_nul_a_bom_and_files_that_are_no_mapping_are_said_plainly() {
+    let report = load(&format!("{ORIGINAL}extra: \0 ignored?\n")).expect_err("NUL");
+    let text = report.render();
+    assert!(text.contains("a NUL byte"), "{text}");
+    assert!(
+        text.contains(&format!("config.yml:{}:8", ORIGINAL.lines().count() + 1)),
+        "{text}"
+    );
+
+    let loaded = load(&format!("\u{feff}{ORIGINAL}")).unwrap_or_else(|r| panic!("BOM: {r}"));
+    assert_eq!(loaded.config.stack_name, "test-stack");
+
+    for (text, says) in [
+        ("---\n", "the file holds no settings"),
+        ("# nothing here\n---\n", "the file holds no settings"),
+        ("- a\n- b\n- c\n", "the file is a YAML list"),
+        ("hello\n", "the file is a single value"),
+    ] {
+        let report = load(text).expect_err(text).render();
+        assert!(report.contains(says), "{text:?}: {report}");
+        assert!(
+            report.contains("a config is a YAML mapping"),
+            "{text:?}: {report}"
+        );
+    }
+}

@@ -57,6 +57,25 @@ pub fn load_str(text: &str, file: &Path, base_dir: &Path) -> Result<Loaded, Repo
             return Err(report);
         }
     };
+    // What a config must be, said before the fields are read.
+    let shape = match &tree.kind {
+        yaml::NodeKind::Map(_) => None,
+        yaml::NodeKind::Scalar(serde_json::Value::Null) => {
+            Some("the file holds no settings (only `---` or comments)")
+        }
+        yaml::NodeKind::Seq(_) => Some("the file is a YAML list"),
+        yaml::NodeKind::Scalar(_) => Some("the file is a single value"),
+    };
+    if let Some(what) = shape {
+        let message = format!(
+            "{what}: a config is a YAML mapping of `stack_name`, `backend`, `handler` and \
+             `bucket_mapping` (see config.example.yml)"
+        );
+        report
+            .diagnostics
+            .push(Diagnostic::error(FieldPath::root(), message).at(tree.at));
+        return Err(report);
+    }
     let mut json = tree.to_json();
     drop_empty_keys(&mut json);
     let config = deserialize_reporting_all(&json, &mut report.diagnostics);

@@ -70,7 +70,22 @@ pub struct SyntaxError {
 /// Rejects what a config file never needs and would only hide mistakes:
 /// several documents, duplicate keys and non-scalar keys.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut builder = TreeBuilder::default();
+    // A byte order mark is no content (editors on Windows write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The YAML reader would stop at a NUL and ignore the rest of the file.
+    if let Some(nul) = text.find('\0') {
+        let before = &text[..nul];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        return Err(SyntaxError {
+            at: Position { line, column },
+            message: "a NUL byte: a config is text (is this a binary file?)".into(),
+        });
+    }
+    let mut builder = TreeBuilder {
+        text,
+        ..TreeBuilder::default()
+    };
     Parser::new_from_str(text)
         .load(&mut builder, true)
         .map_err(|e| SyntaxError {
@@ -149,18 +164,36 @@ impl Node {
 
 /// Builds [`Node`]s from the parser's events.
 #[derive(Default)]
-struct TreeBuilder {
+struct TreeBuilder<'t> {
+    /// The text parsed, to name an alias in an error.
+    text: &'t str,
+    /// Values in the tree so far, aliases counted at their full size.
+    values: usize,
     documents: Vec<Node>,
     /// Open collections, innermost last, each with its anchor id.
     open: Vec<(Node, usize)>,
     /// For each open mapping, the key read and waiting for its value.
     pending_keys: Vec<Option<Key>>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node, and how many values it holds.
+    anchors: HashMap<usize, (Node, usize)>,
     error: Option<SyntaxError>,
     second_document_at: Option<Position>,
 }
 
-impl TreeBuilder {
+/// Values a config may hold, aliases expanded: far more than any real
+/// config (the example has about 150), far fewer than an alias bomb.
+const MAX_VALUES: usize = 100_000;
+
+/// How many values a node holds, itself included.
+fn size(node: &Node) -> usize {
+    1 + match &node.kind {
+        NodeKind::Scalar(_) => 0,
+        NodeKind::Seq(items) => items.iter().map(size).sum(),
+        NodeKind::Map(entries) => entries.iter().map(|(_, v)| 1 + size(v)).sum(),
+    }
+}
+
+impl TreeBuilder<'_> {
     fn fail(&mut self, at: Position, message: String) {
         self.error.get_or_insert(SyntaxError { at, message });
     }
@@ -168,7 +201,8 @@ impl TreeBuilder {
     /// Attaches a finished node to the collection that is open, or makes it a document.
     fn finish(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let values = size(&node);
+            self.anchors.insert(anchor, (node.clone(), values));
         }
         let Some((parent, _)) = self.open.last_mut() else {
             if !self.documents.is_empty() && self.second_document_at.is_none() {
@@ -210,11 +244,12 @@ impl TreeBuilder {
     }
 }
 
-impl MarkedEventReceiver for TreeBuilder {
+impl MarkedEventReceiver for TreeBuilder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let at = Position::from(mark);
         match event {
             Event::Scalar(text, style, anchor, _tag) => {
+                self.values += 1;
                 let value = if style == TScalarStyle::Plain {
                     resolve_plain(&text)
                 } else {
@@ -228,14 +263,18 @@ impl MarkedEventReceiver for TreeBuilder {
                     anchor,
                 );
             }
-            Event::SequenceStart(anchor, _tag) => self.open.push((
-                Node {
-                    at,
-                    kind: NodeKind::Seq(Vec::new()),
-                },
-                anchor,
-            )),
+            Event::SequenceStart(anchor, _tag) => {
+                self.values += 1;
+                self.open.push((
+                    Node {
+                        at,
+                        kind: NodeKind::Seq(Vec::new()),
+                    },
+                    anchor,
+                ))
+            }
             Event::MappingStart(anchor, _tag) => {
+                self.values += 1;
                 self.open.push((
                     Node {
                         at,
@@ -257,8 +296,25 @@ impl MarkedEventReceiver for TreeBuilder {
                     self.finish(node, anchor);
                 }
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(mut node) => {
+            Event::Alias(id) => match self.anchors.get(&id) {
+                // Counted before it is copied: an alias bomb fails here, small.
+                Some((_, values)) if self.values + values > MAX_VALUES => {
+                    let name: String = self
+                        .text
+                        .chars()
+                        .skip(mark.index())
+                        .take_while(|c| !c.is_whitespace() && !",]}".contains(*c))
+                        .take(64)
+                        .collect();
+                    let message = format!(
+                        "the alias `{name}` would make the config hold more than {MAX_VALUES} values \
+                         (aliases of aliases multiply: is this a YAML alias bomb?)"
+                    );
+                    self.fail(at, message);
+                }
+                Some((node, values)) => {
+                    let mut node = node.clone();
+                    self.values += values;
                     node.at = at;
                     self.finish(node, 0);
                 }

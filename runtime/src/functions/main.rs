@@ -23,7 +23,7 @@ use crate::event::ObjectEvent;
 use crate::format::{FormatChain, Reader};
 use crate::handler::{Handler, Meta, Record, Source};
 use crate::invoker::Invoker;
-use crate::object::{Blocks, ObjectStore};
+use crate::object::{Blocks, LineTooLong, ObjectStore};
 use crate::telemetry::{MainDone, ObjectFailed, ObjectIgnored, ObjectProcessed, RecordSkipped};
 
 /// The longest error message Main returns. Lambda keeps the first 1 KB of
@@ -272,10 +272,17 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
     let mut states = chain.object_state();
     let (mut line, mut index, mut skipped) = (0u64, 0u64, 0u64);
     while let Some(block) = blocks.next().await {
-        let block = block.with_context(|| {
-            let what = compression.map_or("object", |c| c.name());
-            format!("{url}: reading the {what} data failed (truncated or corrupt?)")
-        })?;
+        let block = match block {
+            Ok(block) => block,
+            // The line after the last one read is the long one.
+            Err(error) if LineTooLong::is(&error) => bail!("{url}:{}: {error}", line + 1),
+            Err(error) => {
+                let what = compression.map_or("object", |c| c.name());
+                return Err(anyhow::Error::from(error).context(format!(
+                    "{url}: reading the {what} data failed (truncated or corrupt?)"
+                )));
+            }
+        };
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
         for record in records(&block, lines) {
             line += 1;

@@ -28,7 +28,13 @@ pub fn scan(root: &Path) -> anyhow::Result<Vec<LocalObject>> {
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_dir() && !name.starts_with('.') {
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            tracing::warn!(
+                path = %entry.path().display(),
+                "skipped: a symlinked bucket directory (make it a directory of the buckets directory)"
+            );
+        } else if kind.is_dir() && !name.starts_with('.') {
             walk(&entry.path(), &name, "", &mut objects)?;
         }
     }
@@ -39,12 +45,27 @@ pub fn scan(root: &Path) -> anyhow::Result<Vec<LocalObject>> {
 fn walk(dir: &Path, bucket: &str, prefix: &str, out: &mut Vec<LocalObject>) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        // A name that is not UTF-8 can be no S3 key: said, not turned into one that opens nothing.
+        let Some(name) = entry.file_name().to_str().map(String::from) else {
+            tracing::warn!(
+                path = %entry.path().display(),
+                "skipped: the file name is not UTF-8, so it cannot be an object key"
+            );
+            continue;
+        };
         if name.starts_with('.') {
             continue;
         }
         let key = format!("{prefix}{name}");
         let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            tracing::warn!(
+                bucket,
+                key,
+                "skipped: a symlink (the local pipeline reads the files and directories of a bucket, not links)"
+            );
+            continue;
+        }
         if kind.is_dir() {
             walk(&entry.path(), bucket, &format!("{key}/"), out)?;
         } else if kind.is_file() {
@@ -87,5 +108,10 @@ mod tests {
             ("logs", "app/2026/a.json", 3)
         );
         assert!(scan(&dir.path().join("missing")).is_err());
+        // Links are skipped (and said so), not read through.
+        std::os::unix::fs::symlink(dir.path().join("logs/app"), dir.path().join("logs/linked"))
+            .unwrap();
+        std::os::unix::fs::symlink(dir.path().join("logs"), dir.path().join("alias")).unwrap();
+        assert_eq!(scan(dir.path()).unwrap().len(), 1);
     }
 }

@@ -64,13 +64,29 @@ fn send(tx: &mpsc::Sender<io::Result<Vec<u8>>>, block: Vec<u8>) -> Result<(), Go
     tx.blocking_send(Ok(block)).map_err(|_| Gone)
 }
 
+/// A line longer than [`MAX_RECORD_BYTES`]: the error a block stream ends
+/// with (Main names the line).
+#[derive(Debug, thiserror::Error)]
+#[error("a line longer than {} MiB, the limit of one record", MAX_RECORD_BYTES >> 20)]
+pub struct LineTooLong;
+
+impl LineTooLong {
+    /// Whether `error` is this one.
+    pub fn is(error: &io::Error) -> bool {
+        error.get_ref().is_some_and(|e| e.is::<LineTooLong>())
+    }
+}
+
 fn cut_lines(
     mut reader: Box<dyn Read + Send>,
     tx: &mpsc::Sender<io::Result<Vec<u8>>>,
 ) -> io::Result<()> {
     let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES);
+    // How much of `block` is known to hold no line end: only what a read
+    // adds is searched, so a long line costs one pass over its bytes.
+    let mut scanned = 0;
     loop {
-        let want = BLOCK_BYTES.saturating_sub(block.len()).max(64 * 1024) as u64;
+        let want = BLOCK_BYTES.saturating_sub(block.len()).max(BLOCK_BYTES / 4) as u64;
         let read = (&mut reader).take(want).read_to_end(&mut block)?;
         if read == 0 {
             if !block.is_empty() && send(tx, block).is_err() {
@@ -81,22 +97,21 @@ fn cut_lines(
         if block.len() < BLOCK_BYTES {
             continue;
         }
-        match memchr::memrchr(b'\n', &block) {
+        match memchr::memrchr(b'\n', &block[scanned..]) {
             Some(end) => {
+                let end = scanned + end;
                 let mut next = Vec::with_capacity(BLOCK_BYTES);
                 next.extend_from_slice(&block[end + 1..]);
                 block.truncate(end + 1);
+                scanned = 0;
                 if send(tx, std::mem::replace(&mut block, next)).is_err() {
                     return Ok(());
                 }
             }
             None if block.len() > MAX_RECORD_BYTES => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("a line longer than {} MiB", MAX_RECORD_BYTES >> 20),
-                ));
+                return Err(io::Error::new(io::ErrorKind::InvalidData, LineTooLong));
             }
-            None => {}
+            None => scanned = block.len(),
         }
     }
 }
@@ -147,6 +162,23 @@ mod tests {
             assert_eq!(block.last(), Some(&b'\n'));
         }
         assert_eq!(blocks.concat(), data);
+    }
+
+    #[tokio::test]
+    async fn a_long_line_is_cut_whole_and_one_over_the_limit_is_named() {
+        let mut data = b"short\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 5 * BLOCK_BYTES));
+        data.extend_from_slice(b"\nafter\n");
+        let blocks = collect(data.clone(), false).await.unwrap();
+        assert_eq!(blocks.concat(), data);
+        assert!(
+            blocks.iter().any(|b| b.len() > 5 * BLOCK_BYTES),
+            "the line stays whole"
+        );
+
+        let over = vec![b'y'; MAX_RECORD_BYTES + BLOCK_BYTES];
+        let error = collect(over, false).await.unwrap_err();
+        assert!(LineTooLong::is(&error), "{error}");
     }
 
     #[tokio::test]

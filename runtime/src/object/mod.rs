@@ -12,7 +12,7 @@ mod s3;
 use std::future::Future;
 use std::io::{self, Read};
 
-pub use blocks::{BLOCK_BYTES, Blocks, MAX_RECORD_BYTES};
+pub use blocks::{BLOCK_BYTES, Blocks, LineTooLong, MAX_RECORD_BYTES};
 pub use decode::Compression;
 pub use local::LocalStore;
 pub use s3::S3Store;
