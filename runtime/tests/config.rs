@@ -635,3 +635,25 @@ fn a_nul_a_bom_and_files_that_are_no_mapping_are_said_plainly() {
         );
     }
 }
+
+#[test]
+fn fifo_topics_and_a_topic_listed_twice_are_refused() {
+    let text = edit(
+        "  dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:dlq\n",
+        "  dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:dlq.fifo\n",
+    );
+    let report = load(&text).expect_err("FIFO DLQ").render();
+    assert!(
+        report.contains(
+            "backend.dlq_sns_arn: `arn:aws:sns:us-east-1:123456789012:dlq.fifo` is a FIFO topic"
+        ),
+        "{report}"
+    );
+    // The same topic again, under another name.
+    let twice = edit(
+        "  sns_topics:\n",
+        "  sns_topics:\n    - {name: Again, arn: 'arn:aws:sns:us-east-1:123456789012:SecLogUpload'}\n",
+    );
+    let report = load(&twice).expect_err("twice").render();
+    assert!(report.contains("is already sns_topics[0]"), "{report}");
+}

@@ -7,8 +7,8 @@
 //! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters) |
 //! | each Dispatcher | read its own lane's stream; invoke Main; record lane records that are not object events in the error table; send to the failure queue (discarded batches) |
 //! | Main | get objects under the mapped bucket prefixes (and decrypt them with `handler.kms_key_arns`); publish to the DLQ topic; invoke itself (a failed object handed back alone); manage its network interfaces in a VPC |
-//! | Reporter | read and write error items; send to the failure queue (its dead letters) |
-//! | Drain | scan, read and delete error items; put records on both lane streams |
+//! | Reporter | update error items; send to the failure queue (its dead letters) |
+//! | Drain | scan, delete and update error items; put records on both lane streams |
 //!
 //! Every role may also write to its own function's log group, and nothing
 //! else there. No KMS permission is needed for the stack's own encrypted
@@ -42,7 +42,8 @@ const STREAM_READ: &[&str] = &[
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
 ];
-const STREAM_WRITE: &[&str] = &["kinesis:PutRecord", "kinesis:PutRecords"];
+/// What the lanes' writer calls (`LaneWriter::put` is PutRecords only).
+const STREAM_WRITE: &[&str] = &["kinesis:PutRecords"];
 
 /// The ENI actions Lambda needs to attach a function to a VPC (Lambda
 /// developer guide, "Giving Lambda functions access to resources in an Amazon VPC").
@@ -196,21 +197,23 @@ fn statements(config: &Config, backend: &Backend, function: Function) -> Vec<Val
         }
         Function::Main => out.extend(main_statements(config, backend)),
         Function::Reporter => {
+            // `ErrorStore::record` is one UpdateItem.
             out.push(statement(
                 "WriteErrorItems",
-                &[
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                ],
+                &["dynamodb:UpdateItem"],
                 vec![backend.table.arn.clone()],
             ));
             out.push(failure_queue());
         }
         Function::Drain => {
             out.push(statement(
+                // Pages (Scan), deletes what it drained, keeps what it did not select (UpdateItem).
                 "DrainErrorItems",
-                &["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"],
+                &[
+                    "dynamodb:Scan",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:UpdateItem",
+                ],
                 vec![backend.table.arn.clone()],
             ));
             out.push(statement("PutOnLanes", STREAM_WRITE, streams()));

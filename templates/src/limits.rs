@@ -52,3 +52,15 @@ pub const SNS_LAMBDA_ENVELOPE_BYTES: usize = 8 * 1024;
 pub const MAX_FAILURE_MESSAGE_BYTES: usize =
     2 * slips::functions::dispatcher::MAX_SNS_MESSAGE_BYTES + SNS_LAMBDA_ENVELOPE_BYTES;
 const _: () = assert!(MAX_FAILURE_MESSAGE_BYTES <= MAX_SQS_MESSAGE_BYTES as usize);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_longest_partition_name_is_known() {
+        let longest = slips::config::PARTITIONS
+            .iter()
+            .map(|(name, _)| name.len())
+            .max();
+        assert_eq!(longest, Some(super::MAX_PARTITION_CHARS));
+    }
+}

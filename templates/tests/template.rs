@@ -895,3 +895,64 @@ fn every_subscription_sends_what_sns_cannot_deliver_to_the_failure_queue() {
         json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:failures"})
     );
 }
+
+/// Every action each role holds is one its function's code calls (and so
+/// the list changes only with the code): no spare permission.
+#[test]
+fn each_role_may_do_exactly_what_its_function_calls() {
+    let template = template(&config_with(|_| {}));
+    let actions = |function: Function| {
+        let mut all: Vec<String> = statements(&template)
+            .into_iter()
+            .filter(|(role, _)| *role == function.role_id())
+            .flat_map(|(_, s)| as_list(&s["Action"]))
+            .filter_map(|a| a.as_str().map(String::from))
+            .filter(|a| !a.starts_with("logs:"))
+            .collect();
+        all.sort();
+        all
+    };
+    let read_stream = [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+    ];
+    assert_eq!(
+        actions(Function::EventPusher),
+        ["kinesis:PutRecords", "sqs:SendMessage"]
+    );
+    for dispatcher in [Function::FastDispatcher, Function::SlowDispatcher] {
+        let mut expected: Vec<&str> = read_stream.to_vec();
+        expected.extend([
+            "dynamodb:UpdateItem",
+            "lambda:InvokeFunction",
+            "sqs:SendMessage",
+        ]);
+        expected.sort();
+        assert_eq!(actions(dispatcher), expected, "{}", dispatcher.name());
+    }
+    assert_eq!(
+        actions(Function::Main),
+        [
+            "lambda:InvokeFunction",
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "sns:Publish"
+        ]
+    );
+    assert_eq!(
+        actions(Function::Reporter),
+        ["dynamodb:UpdateItem", "sqs:SendMessage"]
+    );
+    assert_eq!(
+        actions(Function::Drain),
+        [
+            "dynamodb:DeleteItem",
+            "dynamodb:Scan",
+            "dynamodb:UpdateItem",
+            "kinesis:PutRecords"
+        ]
+    );
+}

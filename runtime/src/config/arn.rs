@@ -41,7 +41,33 @@ impl fmt::Display for ArnKind {
     }
 }
 
-const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"];
+/// The partitions and how their regions are named: the table the AWS SDK
+/// resolves endpoints with (its `partitions.json`, e.g. `aws-sdk-s3`'s
+/// `endpoint_lib`): a region is `PREFIX-WORD-DIGITS`, the prefix fixing the
+/// partition (`aws`: `us`, `eu`, `ap`, `sa`, `ca`, `me`, `af`, `il`, `mx`).
+pub const PARTITIONS: &[(&str, &[&str])] = &[
+    (
+        "aws",
+        &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
+    ),
+    ("aws-cn", &["cn"]),
+    ("aws-eusc", &["eusc-de"]),
+    ("aws-iso", &["us-iso"]),
+    ("aws-iso-b", &["us-isob"]),
+    ("aws-iso-e", &["eu-isoe"]),
+    ("aws-iso-f", &["us-isof"]),
+    ("aws-us-gov", &["us-gov"]),
+];
+
+/// The partition a region belongs to, by the SDK's rules above.
+pub fn partition_of(region: &str) -> Option<&'static str> {
+    let (prefix, _) = region.rsplit_once('-')?;
+    let (prefix, _word) = prefix.rsplit_once('-')?;
+    PARTITIONS
+        .iter()
+        .find(|(_, prefixes)| prefixes.contains(&prefix))
+        .map(|(name, _)| *name)
+}
 
 impl<'a> Arn<'a> {
     /// Splits an ARN into its parts, checking the parts every ARN has.
@@ -67,14 +93,22 @@ impl<'a> Arn<'a> {
                 "`{text}` is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
             ));
         };
-        if !PARTITIONS.contains(&partition) {
+        if !PARTITIONS.iter().any(|(name, _)| *name == partition) {
+            let names: Vec<&str> = PARTITIONS.iter().map(|(name, _)| *name).collect();
             return Err(format!(
                 "`{text}`: unknown partition `{partition}` (expected one of {})",
-                PARTITIONS.join(", ")
+                names.join(", ")
             ));
         }
         if !region.is_empty() && !is_region(region) {
             return Err(format!("`{text}`: `{region}` is not an AWS region name"));
+        }
+        if !region.is_empty()
+            && let Some(home) = partition_of(region).filter(|home| *home != partition)
+        {
+            return Err(format!(
+                "`{text}`: the region `{region}` is in the partition `{home}`, not `{partition}`"
+            ));
         }
         if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
             return Err(format!("`{text}`: the account id must be 12 digits"));
@@ -165,6 +199,43 @@ fn is_region(region: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_partition_the_sdk_knows_and_its_regions() {
+        for (arn, partition) in [
+            ("arn:aws:sns:us-east-1:123456789012:t", "aws"),
+            ("arn:aws-cn:sns:cn-north-1:123456789012:t", "aws-cn"),
+            (
+                "arn:aws-us-gov:sns:us-gov-west-1:123456789012:t",
+                "aws-us-gov",
+            ),
+            ("arn:aws-iso:sns:us-iso-east-1:123456789012:t", "aws-iso"),
+            (
+                "arn:aws-iso-b:sns:us-isob-east-1:123456789012:t",
+                "aws-iso-b",
+            ),
+            (
+                "arn:aws-iso-e:sns:eu-isoe-west-1:123456789012:t",
+                "aws-iso-e",
+            ),
+            (
+                "arn:aws-iso-f:sns:us-isof-south-1:123456789012:t",
+                "aws-iso-f",
+            ),
+            ("arn:aws-eusc:sns:eusc-de-east-1:123456789012:t", "aws-eusc"),
+        ] {
+            assert_eq!(Arn::parse(arn).unwrap().partition, partition, "{arn}");
+        }
+        let err = Arn::parse("arn:aws:sns:cn-north-1:123456789012:t").unwrap_err();
+        assert!(
+            err.contains("the region `cn-north-1` is in the partition `aws-cn`, not `aws`"),
+            "{err}"
+        );
+        let err = Arn::parse("arn:aws-cn:sns:us-gov-west-1:123456789012:t").unwrap_err();
+        assert!(err.contains("in the partition `aws-us-gov`"), "{err}");
+        // A region the table does not know yet is not refused for that.
+        assert!(Arn::parse("arn:aws:sns:xx-new-1:123456789012:t").is_ok());
+    }
 
     #[test]
     fn accepts_each_kind() {

@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use arn::{Arn, ArnKind};
+pub use arn::{Arn, ArnKind, PARTITIONS, partition_of};
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub(crate) use load::did_you_mean;
 pub use load::{LoadError, Loaded, load, load_str, schema};

@@ -147,6 +147,7 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
         ));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen_arns: HashMap<&str, usize> = HashMap::new();
     for (i, topic) in backend.sns_topics.iter().enumerate() {
         let name_ok = !topic.name.is_empty()
             && topic.name.len() <= 64
@@ -175,6 +176,16 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
             &topics_at.index(i).key("arn"),
             out,
         );
+        no_fifo(&topic.arn, &topics_at.index(i).key("arn"), out);
+        if let Some(first) = seen_arns.insert(&topic.arn, i) {
+            out.push(Diagnostic::error(
+                topics_at.index(i).key("arn"),
+                format!(
+                    "`{}` is already sns_topics[{first}]: subscribing twice would push each object twice",
+                    topic.arn
+                ),
+            ));
+        }
     }
 
     let fast = backend.kinesis_stream_fast_arn.as_deref();
@@ -209,6 +220,9 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
         &at.key("dlq_sns_arn"),
         out,
     );
+    if let Some(arn) = backend.dlq_sns_arn.as_deref() {
+        no_fifo(arn, &at.key("dlq_sns_arn"), out);
+    }
     check_arn(
         backend.failure_queue_arn.as_deref(),
         ArnKind::SqsQueue,
@@ -271,6 +285,17 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+    }
+}
+
+/// Lambda cannot take SNS FIFO topics here: neither as an event source
+/// (Lambda subscribes to standard topics only) nor as a dead-letter target.
+fn no_fifo(arn: &str, at: &FieldPath, out: &mut Vec<Diagnostic>) {
+    if arn.ends_with(".fifo") {
+        out.push(Diagnostic::error(
+            at.clone(),
+            format!("`{arn}` is a FIFO topic: Lambda works with standard SNS topics only, here"),
+        ));
     }
 }
 
