@@ -279,3 +279,46 @@ fn jsonl_sink_writes_one_line_per_record_and_a_closed_pipe_ends_it_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
 }
+
+#[test]
+fn errors_quote_at_most_the_configured_excerpt_of_a_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("auth.log"),
+        "Nov 22 8:15:30 web-1 login: user=ann password=hunter2\n",
+    )
+    .expect("file");
+    for (chars, shows, hides) in [
+        ("8", "`8:15:30 …`", "hunter2"),
+        ("0", "(content not shown)", "web-1"),
+    ] {
+        let config = format!(
+            "stack_name: excerpts
+backend:
+  sns_topics: [{{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}}]
+handler:
+  path: {handler}
+bucket_mapping:
+  unused: [{{prefix: '', format: [s3-lines]}}]
+errors: {{excerpt_chars: {chars}}}
+",
+            handler = repo_root().join("handlers/log-counter").display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).expect("config");
+        let out = slips(
+            dir.path(),
+            &[
+                "local",
+                "--object",
+                "auth.log",
+                "--format",
+                "s3-lines,syslog",
+                "--debug",
+            ],
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(shows), "{chars}: {stderr}");
+        assert!(!stderr.contains(hides), "{chars}: {stderr}");
+    }
+}

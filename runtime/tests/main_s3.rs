@@ -370,7 +370,7 @@ async fn handler_errors_and_panics_fail_the_invocation() {
     assert_eq!(
         format!("{error:#}"),
         format!(
-            "s3://{}/logs/poison.log: the handler panicked: boom on POISON here",
+            "s3://{}/logs/poison.log:2: the handler panicked: boom on POISON here",
             bucket.name
         )
     );
@@ -415,7 +415,7 @@ async fn a_poisoned_object_fails_alone_and_its_batch_mates_are_processed() {
     assert!(
         failed[1]
             .1
-            .ends_with("logs/boom.log: the handler panicked: boom on BOOM"),
+            .ends_with("logs/boom.log:1: the handler panicked: boom on BOOM"),
         "{}",
         failed[1].1
     );

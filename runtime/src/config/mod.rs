@@ -55,6 +55,37 @@ pub struct Config {
     /// The stack's CloudWatch alarms: whom they notify and when the lanes' alarms fire.
     #[serde(default)]
     pub alarms: Alarms,
+    /// What errors may reveal of the logs they are about.
+    #[serde(default)]
+    pub errors: Errors,
+}
+
+/// What an error message may quote of a record: errors go to CloudWatch,
+/// the dead letters and the error table (kept 90 days), so a record's
+/// content (a password in a log line) must not travel with them in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Errors {
+    /// Characters of a record's content a parse error may quote (0 to
+    /// 256; default 32): 0 quotes none.
+    #[serde(default = "Errors::default_excerpt_chars")]
+    pub excerpt_chars: u32,
+}
+
+impl Errors {
+    /// The most characters an excerpt may be set to.
+    pub const MAX_EXCERPT_CHARS: u32 = 256;
+
+    fn default_excerpt_chars() -> u32 {
+        crate::format::DEFAULT_EXCERPT_CHARS as u32
+    }
+}
+
+impl Default for Errors {
+    fn default() -> Self {
+        Errors {
+            excerpt_chars: Errors::default_excerpt_chars(),
+        }
+    }
 }
 
 /// Where the code zip is uploaded (the name comes from the original, which used SAM).

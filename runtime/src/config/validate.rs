@@ -44,6 +44,16 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     check_bucket_mapping(config, &root.key("bucket_mapping"), &mut out);
     check_functions(config, &root.key("functions"), &mut out);
     check_alarms(config, &root.key("alarms"), &mut out);
+    if config.errors.excerpt_chars > crate::config::Errors::MAX_EXCERPT_CHARS {
+        out.push(Diagnostic::error(
+            root.key("errors").key("excerpt_chars"),
+            format!(
+                "{} is too many: at most {} characters of a record go into an error",
+                config.errors.excerpt_chars,
+                crate::config::Errors::MAX_EXCERPT_CHARS
+            ),
+        ));
+    }
     out
 }
 

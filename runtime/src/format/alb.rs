@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use super::item::{Item, Out, ParseError};
+use super::item::{Item, Out, ParseError, excerpt};
 use super::quoted::{self, Format, Kind};
 use super::time;
 
@@ -91,7 +91,9 @@ pub(super) fn endpoint(
             None => text.rsplit_once(':'),
         }
         .filter(|(ip, port)| !ip.is_empty() && !port.is_empty())
-        .ok_or_else(|| ParseError::new(format!("{who}:port: `{text}` is not an ip:port")))?;
+        .ok_or_else(|| {
+            ParseError::new(format!("{who}:port: {} is not an ip:port", excerpt(text)))
+        })?;
         let port = quoted::integer(&format!("{who}:port"), port)?;
         (Value::String(ip.to_owned()), port)
     };

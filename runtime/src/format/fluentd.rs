@@ -6,7 +6,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::de::IgnoredAny;
 
-use super::item::{Body, Item, Out, ParseError, prefix};
+use super::item::{Body, Item, Out, ParseError, excerpt};
 use super::time;
 
 const SHAPE: &str = "expected a fluentd line `TIME<TAB>TAG<TAB>JSON`";
@@ -93,8 +93,8 @@ impl<'s> Columns<'s> {
             Ok(())
         } else {
             Err(ParseError::new(format!(
-                "JSON column: expected a JSON object (a fluentd record), got `{}`",
-                prefix(self.json, 32)
+                "JSON column: expected a JSON object (a fluentd record), got {}",
+                excerpt(self.json)
             )))
         }
     }
@@ -113,7 +113,8 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, ParseError> {
     };
     parsed.ok_or_else(|| {
         ParseError::new(format!(
-            "TIME column: `{text}` is neither an ISO 8601 time nor epoch seconds"
+            "TIME column: {} is neither an ISO 8601 time nor epoch seconds",
+            excerpt(text)
         ))
     })
 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -186,6 +187,36 @@ pub fn as_text(value: Option<&Value>) -> Option<Cow<'_, str>> {
 }
 
 /// At most `chars` characters of `text`, to quote it in an error.
+/// How many characters of a record an error may quote (the config's
+/// `errors.excerpt_chars`): errors travel to logs, dead letters and the
+/// error table, so they carry at most a short excerpt, or none.
+static EXCERPT_CHARS: AtomicUsize = AtomicUsize::new(DEFAULT_EXCERPT_CHARS);
+
+/// Characters of record content an error quotes by default.
+pub const DEFAULT_EXCERPT_CHARS: usize = 32;
+
+/// Sets how many characters of record content errors quote (0: none).
+pub fn set_excerpt_chars(chars: usize) {
+    EXCERPT_CHARS.store(chars, Ordering::Relaxed);
+}
+
+/// Record content as an error quotes it: in backticks, cut at the limit
+/// (with `…`), or `(content not shown)` when the limit is 0.
+pub fn excerpt(text: &str) -> String {
+    excerpt_of(text, EXCERPT_CHARS.load(Ordering::Relaxed))
+}
+
+fn excerpt_of(text: &str, limit: usize) -> String {
+    match limit {
+        0 => "(content not shown)".into(),
+        limit => {
+            let cut = prefix(text, limit);
+            let more = if cut.len() < text.len() { "…" } else { "" };
+            format!("`{cut}{more}`")
+        }
+    }
+}
+
 pub fn prefix(text: &str, chars: usize) -> &str {
     text.char_indices()
         .nth(chars)
@@ -295,3 +326,17 @@ impl std::error::Error for ParseError {}
 
 /// Where parsers put what they produce: each input record becomes zero or more.
 pub type Out<'a> = Vec<Item<'a>>;
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_bounded_and_can_be_none() {
+        let line = "Nov 22 8:15:30 web-1 login: password=hunter2";
+        assert_eq!(excerpt_of(line, 16), "`Nov 22 8:15:30 w…`");
+        assert_eq!(excerpt_of("short", 16), "`short`");
+        assert_eq!(excerpt_of(line, 0), "(content not shown)");
+        assert_eq!(excerpt_of("ééé", 2), "`éé…`");
+    }
+}

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use super::item::{Body, Item, Out, ParseError, prefix};
+use super::item::{Body, Item, Out, ParseError, excerpt};
 
 const TAG: &str = "kea.log";
 
@@ -42,7 +42,11 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
         }
     };
     let label = Label::parse(header.text).ok_or_else(|| {
-        ParseError::new(format!("{}: {LABEL}, got `{}`", header.event, header.text))
+        ParseError::new(format!(
+            "{}: {LABEL}, got {}",
+            header.event,
+            excerpt(header.text)
+        ))
     })?;
     let ip = address(label.message, address_at).ok_or_else(|| {
         let expected = match address_at {
@@ -50,8 +54,9 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
             AddressAt::AfterLease => "`lease IPV4 ...`",
         };
         ParseError::new(format!(
-            "{}: expected {expected} after the label, got `{}`",
-            header.event, label.message
+            "{}: expected {expected} after the label, got {}",
+            header.event,
+            excerpt(label.message)
         ))
     })?;
     let body = json!({
@@ -90,16 +95,13 @@ impl<'s> Header<'s> {
             .map_or(line.len(), |(i, _)| i);
         let stamp = &line[..stamp_end];
         let time = NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S%.f")
-            .map_err(|_| bad(&format!("`{}` is not a time", prefix(stamp, 32))))?;
+            .map_err(|_| bad(&format!("{} is not a time", excerpt(stamp))))?;
 
         // `%-5p` pads the severity: `INFO  [` but `DEBUG [`.
         let rest = line[stamp_end..].trim_start_matches(' ');
         let (severity, rest) = rest.split_once(' ').unwrap_or((rest, ""));
         if !["FATAL", "ERROR", "WARN", "INFO", "DEBUG"].contains(&severity) {
-            return Err(bad(&format!(
-                "`{}` is not a severity",
-                prefix(severity, 32)
-            )));
+            return Err(bad(&format!("{} is not a severity", excerpt(severity))));
         }
 
         let rest = rest.trim_start_matches(' ');
@@ -109,8 +111,8 @@ impl<'s> Header<'s> {
             .filter(|(logger, _)| !logger.is_empty() && !logger.contains(' '));
         let Some((_, rest)) = logger else {
             return Err(bad(&format!(
-                "no `[LOGGER/PID]` after the severity in `{}`",
-                prefix(rest, 48)
+                "no `[LOGGER/PID]` after the severity in {}",
+                excerpt(rest)
             )));
         };
 
@@ -118,8 +120,8 @@ impl<'s> Header<'s> {
         let is_id = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
         if event.is_empty() || !event.bytes().all(is_id) {
             return Err(bad(&format!(
-                "`{}` is not a message ID like DHCP4_LEASE_ALLOC",
-                prefix(event, 48)
+                "{} is not a message ID like DHCP4_LEASE_ALLOC",
+                excerpt(event)
             )));
         }
         Ok(Header { time, event, text })

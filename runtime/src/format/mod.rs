@@ -28,7 +28,7 @@ mod vpc_flow;
 
 use std::fmt;
 
-pub use item::{Body, Item, Out, ParseError};
+pub use item::{Body, DEFAULT_EXCERPT_CHARS, Item, Out, ParseError, set_excerpt_chars};
 
 /// How an object is cut into records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

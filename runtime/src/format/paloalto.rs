@@ -276,8 +276,9 @@ fn timestamp(record: &StringRecord, log_type: &LogType) -> Result<DateTime<Utc>,
         .map(|t| t.and_utc())
         .map_err(|_| {
             ParseError::new(format!(
-                "{name} (column {}): `{text}` is not a time `YYYY/MM/DD hh:mm:ss`",
-                index + 1
+                "{name} (column {}): {} is not a time `YYYY/MM/DD hh:mm:ss`",
+                index + 1,
+                super::item::excerpt(text)
             ))
         })
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value};
 
-use super::item::{Body, Item, Out, ParseError};
+use super::item::{Body, Item, Out, ParseError, excerpt};
 
 /// Splits a line into its fields, without their quotes or brackets. Runs of
 /// spaces separate fields; a trailing `\r` (CRLF files) is dropped.
@@ -146,7 +146,7 @@ pub(super) fn integer(name: &str, text: &str) -> Result<Value, ParseError> {
 }
 
 fn not_a(name: &str, text: &str, what: &str) -> ParseError {
-    ParseError::new(format!("{name}: `{text}` is not {what}"))
+    ParseError::new(format!("{name}: {} is not {what}", excerpt(text)))
 }
 
 /// A line format: fields named by position, a tag, and where the time is.

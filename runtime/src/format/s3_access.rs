@@ -56,7 +56,8 @@ fn bracketed_time(text: &str) -> Result<DateTime<Utc>, ParseError> {
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
             ParseError::new(format!(
-                "`{text}` is not a time like 06/Feb/2019:00:00:38 +0000 ({e})"
+                "{} is not a time like 06/Feb/2019:00:00:38 +0000 ({e})",
+                super::item::excerpt(text)
             ))
         })
 }

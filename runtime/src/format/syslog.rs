@@ -20,7 +20,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SecondsFormat, TimeDelta, Timelike, Utc};
 use serde_json::{Value, json};
 
-use super::item::{Body, Item, Out, ParseError, prefix};
+use super::item::{Body, Item, Out, ParseError, excerpt};
 
 /// What every error repeats, so a reader of the log sees what was expected.
 const SHAPE: &str = "expected a syslog line: RFC 3164 `[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MESSAGE`, \
@@ -208,8 +208,8 @@ fn structured_data(text: &str) -> Result<(Option<&str>, &str), ParseError> {
     }
     if end == 0 {
         return Err(ParseError::new(format!(
-            "{SHAPE}; RFC 5424 structured data is `-` or `[...]`, not `{}`",
-            prefix(text, 16)
+            "{SHAPE}; RFC 5424 structured data is `-` or `[...]`, not {}",
+            excerpt(text)
         )));
     }
     let rest = &text[end..];
@@ -232,8 +232,8 @@ fn rfc3339(stamp: &str) -> Result<DateTime<Utc>, ParseError> {
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
             ParseError::new(format!(
-                "{SHAPE}; `{}` is not an RFC 3339 time: {e}",
-                prefix(stamp, 40)
+                "{SHAPE}; {} is not an RFC 3339 time: {e}",
+                excerpt(stamp)
             ))
         })
 }
@@ -271,8 +271,8 @@ fn skip_pri(text: &str) -> Result<(bool, &str), ParseError> {
     };
     let bad = || {
         ParseError::new(format!(
-            "{SHAPE}; the PRI at the start of `{}` is not `<0>` to `<191>`",
-            prefix(text, 16)
+            "{SHAPE}; the PRI at the start of {} is not `<0>` to `<191>`",
+            excerpt(text)
         ))
     };
     let (pri, rest) = inner.split_once('>').ok_or_else(bad)?;
@@ -291,8 +291,8 @@ fn month(text: &str) -> Result<(u32, &str), ParseError> {
     match MONTHS.iter().position(|m| *m == name) {
         Some(i) if text[3..].starts_with(' ') => Ok((i as u32 + 1, &text[4..])),
         _ => Err(ParseError::new(format!(
-            "{SHAPE}; `{}` does not start with a month `Jan` to `Dec` and a space",
-            prefix(text, 16)
+            "{SHAPE}; {} does not start with a month `Jan` to `Dec` and a space",
+            excerpt(text)
         ))),
     }
 }
@@ -306,8 +306,8 @@ fn day(text: &str, month: u32) -> Result<(u32, &str), ParseError> {
         Ok(day) if (1..=2).contains(&digits) && rest.starts_with(' ') => day,
         _ => {
             return Err(ParseError::new(format!(
-                "{SHAPE}; no day of the month 1 to 31 in `{}`",
-                prefix(text, 16)
+                "{SHAPE}; no day of the month 1 to 31 in {}",
+                excerpt(text)
             )));
         }
     };
@@ -325,8 +325,8 @@ fn day(text: &str, month: u32) -> Result<(u32, &str), ParseError> {
 fn time(text: &str) -> Result<(NaiveTime, &str), ParseError> {
     let bad = || {
         ParseError::new(format!(
-            "{SHAPE}; `{}` is not a time `hh:mm:ss` followed by a space",
-            prefix(text, 16)
+            "{SHAPE}; {} is not a time `hh:mm:ss` followed by a space",
+            excerpt(text)
         ))
     };
     let whole = text

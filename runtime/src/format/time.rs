@@ -32,7 +32,10 @@ pub fn iso8601(text: &str) -> Result<DateTime<Utc>, ParseError> {
     if let Ok(t) = DateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M:%S%.f%z") {
         return Ok(t.with_timezone(&Utc));
     }
-    Err(ParseError::new(format!("`{text}` is not an ISO 8601 time")))
+    Err(ParseError::new(format!(
+        "{} is not an ISO 8601 time",
+        super::item::excerpt(text)
+    )))
 }
 
 /// Milliseconds since the Unix epoch.

@@ -154,6 +154,7 @@ pub async fn process<H: Handler, S: ObjectStore>(
     store: &S,
     events: &[ObjectEvent],
 ) -> anyhow::Result<Invocation<H::Output>> {
+    crate::format::set_excerpt_chars(config.errors.excerpt_chars as usize);
     let args: H::Args = serde_json::from_value(config.handler.args.clone())
         .context("handler.args do not fit the handler's Args type")?;
     let mut handler = catch_panic(H::setup(args))
@@ -325,10 +326,14 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
                     line: lines.then_some(line),
                     index,
                 };
-                handler
-                    .recv(&meta, &Record::new(item))
-                    .await
-                    .with_context(|| format!("{}: the handler failed", at()))?;
+                // A panic names the object and line, as an error does.
+                match catch_panic(handler.recv(&meta, &Record::new(item))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => {
+                        return Err(error.context(format!("{}: the handler failed", at())));
+                    }
+                    Err(panic) => bail!("{}: {panic}", at()),
+                }
                 index += 1;
             }
         }
