@@ -393,6 +393,8 @@ fn one_poisoned_object_fails_alone_and_its_nine_batch_mates_are_processed_once()
     );
     let message = items[0]["error_message"].as_str().unwrap_or_default();
     assert!(message.contains("fast/poison.json:2: "), "{message}");
+    assert_eq!(items[0]["error_code"], "ParseError", "the failure's kind");
+    assert!(message.starts_with("ParseError: "), "{message}");
 
     // Every record of the good objects arrived exactly once: no batch retry repeated them.
     let seen = work.sink_counts();

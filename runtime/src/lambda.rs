@@ -318,12 +318,14 @@ fn dead_letter(message: &SnsMessage) -> anyhow::Result<Failure> {
         .ok_or_else(|| anyhow::anyhow!("a DLQ message without RequestID"))?;
     let events = event::from_json(message.message.as_bytes())
         .map_err(|e| anyhow::anyhow!("DLQ message of request {request_id}: {e}"))?;
-    Ok(Failure::new(
-        request_id,
-        events,
-        attribute("ErrorCode").unwrap_or_default(),
-        attribute("ErrorMessage").unwrap_or_default(),
-    ))
+    let error_message = attribute("ErrorMessage").unwrap_or_default();
+    // Main's message starts with the failure's kind: the code worth keeping
+    // (Lambda's ErrorCode is the HTTP status of the failed invocation).
+    let error_code = match main::FailureKind::of_message(&error_message) {
+        Some(kind) => kind.name().to_string(),
+        None => attribute("ErrorCode").unwrap_or_default(),
+    };
+    Ok(Failure::new(request_id, events, error_code, error_message))
 }
 
 #[cfg(test)]

@@ -405,6 +405,15 @@ async fn a_poisoned_object_fails_alone_and_its_batch_mates_are_processed() {
         .iter()
         .map(|f| (f.event.object_key.as_str(), format!("{:#}", f.error)))
         .collect();
+    let kinds: Vec<_> = out.failed.iter().map(|f| main::kind_of(&f.error)).collect();
+    assert_eq!(
+        kinds,
+        [
+            Some(main::FailureKind::HandlerError),
+            Some(main::FailureKind::HandlerPanic)
+        ]
+    );
+    assert!(main::error_message(&out.failed[0].error).starts_with("HandlerError: s3://"));
     assert_eq!(failed[0].0, "logs/poison.log");
     assert!(
         failed[0]
@@ -438,8 +447,13 @@ async fn missing_objects_and_unmapped_buckets_are_errors() {
         "s3://{}/logs/not-here.log: cannot open: GetObject",
         bucket.name
     )));
+    assert_eq!(
+        main::kind_of(&error),
+        Some(main::FailureKind::ObjectNotFound)
+    );
     event.object_key = "elsewhere/x.log".into();
     let error = bucket.run(&config, &[event]).await.expect_err("unmapped");
+    assert_eq!(main::kind_of(&error), Some(main::FailureKind::NoMapping));
     assert!(
         format!("{error:#}")
             .ends_with("elsewhere/x.log: no bucket_mapping entry matches this object")

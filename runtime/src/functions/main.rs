@@ -14,7 +14,7 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use futures::FutureExt;
 use serde::Serialize;
 
@@ -31,6 +31,89 @@ use crate::telemetry::{MainDone, ObjectFailed, ObjectIgnored, ObjectProcessed, R
 /// Developer Guide, "Dead-letter queues": "Error message (truncated to 1
 /// KB)"); the object and line it names fit well within that.
 pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
+
+/// Why an object failed, as the error table's `error_code` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No such object (deleted, or never there).
+    ObjectNotFound,
+    /// Main may not read it (S3 or KMS permissions).
+    AccessDenied,
+    /// The object changed since its notification.
+    ObjectChanged,
+    /// No `bucket_mapping` entry, or a bad format chain.
+    NoMapping,
+    /// The bytes could not be read to their end (truncated, corrupt).
+    ReadFailed,
+    /// A line over the record size limit.
+    LineTooLong,
+    /// A record failed to parse (`on_parse_error: fail`).
+    ParseError,
+    /// The handler returned an error.
+    HandlerError,
+    /// The handler panicked.
+    HandlerPanic,
+}
+
+impl FailureKind {
+    pub const ALL: [FailureKind; 9] = [
+        FailureKind::ObjectNotFound,
+        FailureKind::AccessDenied,
+        FailureKind::ObjectChanged,
+        FailureKind::NoMapping,
+        FailureKind::ReadFailed,
+        FailureKind::LineTooLong,
+        FailureKind::ParseError,
+        FailureKind::HandlerError,
+        FailureKind::HandlerPanic,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::ObjectNotFound => "ObjectNotFound",
+            FailureKind::AccessDenied => "AccessDenied",
+            FailureKind::ObjectChanged => "ObjectChanged",
+            FailureKind::NoMapping => "NoMapping",
+            FailureKind::ReadFailed => "ReadFailed",
+            FailureKind::LineTooLong => "LineTooLong",
+            FailureKind::ParseError => "ParseError",
+            FailureKind::HandlerError => "HandlerError",
+            FailureKind::HandlerPanic => "HandlerPanic",
+        }
+    }
+
+    /// The kind a failure message starts with (`ParseError: s3://…`), as
+    /// [`error_message`] writes it: how the kind crosses the dead letter,
+    /// which carries only the message.
+    pub fn of_message(message: &str) -> Option<FailureKind> {
+        let (name, _) = message.split_once(": ")?;
+        FailureKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// An object's error with its kind; shown as the error itself.
+#[derive(Debug)]
+struct Classified {
+    kind: FailureKind,
+    error: anyhow::Error,
+}
+
+impl std::fmt::Display for Classified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for Classified {}
+
+fn classified(kind: FailureKind, error: anyhow::Error) -> anyhow::Error {
+    anyhow::Error::new(Classified { kind, error })
+}
+
+/// The kind of an object's failure, if it has one.
+pub fn kind_of(error: &anyhow::Error) -> Option<FailureKind> {
+    error.downcast_ref::<Classified>().map(|c| c.kind)
+}
 
 /// What one invocation did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -175,7 +258,7 @@ pub async fn process<H: Handler, S: ObjectStore>(
             .await
             .with_context(|| event.url())
             .and_then(|r| r),
-            Err(error) => Err(error),
+            Err(error) => Err(classified(FailureKind::NoMapping, error)),
         };
         if let Err(error) = result {
             ObjectFailed {
@@ -230,7 +313,10 @@ async fn catch_panic<T>(work: impl Future<Output = T>) -> anyhow::Result<T> {
 /// An error as one bounded message: the whole chain, cut at
 /// [`MAX_ERROR_MESSAGE_BYTES`] on a character boundary.
 pub fn error_message(error: &anyhow::Error) -> String {
-    let mut text = format!("{error:#}");
+    let mut text = match kind_of(error) {
+        Some(kind) => format!("{}: {error:#}", kind.name()),
+        None => format!("{error:#}"),
+    };
     if text.len() > MAX_ERROR_MESSAGE_BYTES {
         let mut cut = MAX_ERROR_MESSAGE_BYTES - '…'.len_utf8();
         while !text.is_char_boundary(cut) {
@@ -258,10 +344,18 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
         return Ok(());
     }
     let started = Instant::now();
-    let body = store
-        .open(event)
-        .await
-        .with_context(|| format!("{url}: cannot open"))?;
+    let body = store.open(event).await.map_err(|error| {
+        let kind = match error.kind() {
+            std::io::ErrorKind::NotFound => FailureKind::ObjectNotFound,
+            std::io::ErrorKind::PermissionDenied => FailureKind::AccessDenied,
+            std::io::ErrorKind::InvalidData => FailureKind::ObjectChanged,
+            _ => FailureKind::ReadFailed,
+        };
+        classified(
+            kind,
+            anyhow::Error::from(error).context(format!("{url}: cannot open")),
+        )
+    })?;
     let lines = chain.reader == Reader::Lines;
     let mut blocks =
         Blocks::spawn(body, !lines).with_context(|| format!("{url}: cannot start reading"))?;
@@ -276,12 +370,16 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
         let block = match block {
             Ok(block) => block,
             // The line after the last one read is the long one.
-            Err(error) if LineTooLong::is(&error) => bail!("{url}:{}: {error}", line + 1),
+            Err(error) if LineTooLong::is(&error) => {
+                let error = anyhow!("{url}:{}: {error}", line + 1);
+                return Err(classified(FailureKind::LineTooLong, error));
+            }
             Err(error) => {
                 let what = compression.map_or("object", |c| c.name());
-                return Err(anyhow::Error::from(error).context(format!(
+                let error = anyhow::Error::from(error).context(format!(
                     "{url}: reading the {what} data failed (truncated or corrupt?)"
-                )));
+                ));
+                return Err(classified(FailureKind::ReadFailed, error));
             }
         };
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
@@ -300,7 +398,10 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
             };
             if let Err(error) = chain.apply(record, &mut states, &mut out, &mut scratch) {
                 match on_parse_error {
-                    OnParseError::Fail => bail!("{}: {error}", at()),
+                    OnParseError::Fail => {
+                        let error = anyhow!("{}: {error}", at());
+                        return Err(classified(FailureKind::ParseError, error));
+                    }
                     OnParseError::Skip => {
                         // A record whose bad parts failed goes on with its good ones.
                         let parts = error.failed_parts();
@@ -330,9 +431,13 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
                 match catch_panic(handler.recv(&meta, &Record::new(item))).await {
                     Ok(Ok(())) => {}
                     Ok(Err(error)) => {
-                        return Err(error.context(format!("{}: the handler failed", at())));
+                        let error = error.context(format!("{}: the handler failed", at()));
+                        return Err(classified(FailureKind::HandlerError, error));
                     }
-                    Err(panic) => bail!("{}: {panic}", at()),
+                    Err(panic) => {
+                        let error = anyhow!("{}: {panic}", at());
+                        return Err(classified(FailureKind::HandlerPanic, error));
+                    }
                 }
                 index += 1;
             }

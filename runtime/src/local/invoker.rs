@@ -59,10 +59,11 @@ impl<H: Handler> Invoker for LocalInvoker<'_, H> {
                 }
             }
             if let Some(error) = last_error {
+                let kind = main::kind_of(&error).map_or("Unhandled", main::FailureKind::name);
                 self.state.dlq_push(&Failure::new(
                     request_id,
                     events,
-                    "Unhandled",
+                    kind,
                     main::error_message(&error),
                 ))?;
             }

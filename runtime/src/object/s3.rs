@@ -44,20 +44,32 @@ impl ObjectStore for S3Store {
             .send()
             .await
             .map_err(|e| {
-                let changed = e.raw_response().is_some_and(|r| r.status().as_u16() == 412);
-                match (changed, etag) {
-                    (true, Some(etag)) => io::Error::other(format!(
-                        "the object changed since its notification (its ETag is no longer \
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                // The kind tells Main's failure kinds apart (the error table's error_code).
+                let kind = match status {
+                    Some(404) => io::ErrorKind::NotFound,
+                    Some(403) => io::ErrorKind::PermissionDenied,
+                    _ => io::ErrorKind::Other,
+                };
+                match (status == Some(412), etag) {
+                    (true, Some(etag)) => io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "the object changed since its notification (its ETag is no longer \
                          {etag}): the content it announced is gone, and the newer object \
                          has its own notification"
-                    )),
-                    _ => io::Error::other(format!(
-                        "GetObject{}: {}",
-                        version
-                            .map(|v| format!(" (version {v})"))
-                            .unwrap_or_default(),
-                        aws_sdk_s3::error::DisplayErrorContext(e)
-                    )),
+                        ),
+                    ),
+                    _ => io::Error::new(
+                        kind,
+                        format!(
+                            "GetObject{}: {}",
+                            version
+                                .map(|v| format!(" (version {v})"))
+                                .unwrap_or_default(),
+                            aws_sdk_s3::error::DisplayErrorContext(e)
+                        ),
+                    ),
                 }
             })?;
         Ok(Box::new(ChunkReader::spawn(object.body)))
