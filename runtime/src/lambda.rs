@@ -192,7 +192,13 @@ impl Function {
             }
             Function::Main { store, retry } => {
                 let events = event::from_value(payload)?;
-                let handled = main::handle::<H, _, _>(config, store, retry, &events).await?;
+                // Lambda's deadline as an instant of this process's clock.
+                let deadline = deadline.map(|d| {
+                    std::time::Instant::now()
+                        + d.duration_since(SystemTime::now()).unwrap_or_default()
+                });
+                let handled =
+                    main::handle::<H, _, _>(config, store, retry, &events, deadline).await?;
                 serde_json::to_value(handled.output)?
             }
             Function::Reporter(table) => {

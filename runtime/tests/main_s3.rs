@@ -24,6 +24,9 @@ struct TestArgs {
     panic_on: Option<String>,
     #[serde(default)]
     fail_on: Option<String>,
+    /// Sleep 300 ms on a record containing this (a slow handler).
+    #[serde(default)]
+    slow_on: Option<String>,
 }
 
 impl Handler for Collect {
@@ -46,6 +49,14 @@ impl Handler for Collect {
             .is_some_and(|p| text.contains(p))
         {
             panic!("boom on {text}");
+        }
+        if self
+            .args
+            .slow_on
+            .as_deref()
+            .is_some_and(|p| text.contains(p))
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
         if self
             .args
@@ -504,5 +515,44 @@ async fn an_unversioned_object_replaced_since_its_notification_fails_loudly() {
             bucket.name
         )),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn main_stops_before_its_timeout_naming_the_object_and_line() {
+    let bucket = Bucket::new().await;
+    // Two blocks' worth of lines, the first one slow to handle.
+    let mut big = b"SLOW\n".to_vec();
+    big.extend(b"line\n".repeat(2 * slips::object::BLOCK_BYTES / 5));
+    let first = bucket.put("logs/big.log", big).await;
+    let second = bucket.put("logs/next.log", b"x\n".to_vec()).await;
+    let config = bucket.config(
+        json!([{"prefix": "", "format": ["s3-lines"]}]),
+        json!({"slow_on": "SLOW"}),
+    );
+    let stop = std::time::Instant::now() + std::time::Duration::from_millis(100);
+    let out =
+        main::process_until::<Collect, _>(&config, &bucket.store, &[first, second], Some(stop))
+            .await
+            .expect("the batch goes on");
+    let failed: Vec<_> = out
+        .failed
+        .iter()
+        .map(|f| (main::kind_of(&f.error), format!("{:#}", f.error)))
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[0].0, Some(main::FailureKind::Timeout));
+    assert!(
+        failed[0].1.contains("logs/big.log:") && failed[0].1.contains("Main stopped reading here"),
+        "{}",
+        failed[0].1
+    );
+    assert_eq!(failed[1].0, Some(main::FailureKind::Timeout));
+    assert!(
+        failed[1]
+            .1
+            .ends_with("logs/next.log: not reached before Main's timeout"),
+        "{}",
+        failed[1].1
     );
 }

@@ -53,10 +53,12 @@ pub enum FailureKind {
     HandlerError,
     /// The handler panicked.
     HandlerPanic,
+    /// Main's time ran out while reading it (or before it was reached).
+    Timeout,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 9] = [
+    pub const ALL: [FailureKind; 10] = [
         FailureKind::ObjectNotFound,
         FailureKind::AccessDenied,
         FailureKind::ObjectChanged,
@@ -66,6 +68,7 @@ impl FailureKind {
         FailureKind::ParseError,
         FailureKind::HandlerError,
         FailureKind::HandlerPanic,
+        FailureKind::Timeout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +82,7 @@ impl FailureKind {
             FailureKind::ParseError => "ParseError",
             FailureKind::HandlerError => "HandlerError",
             FailureKind::HandlerPanic => "HandlerPanic",
+            FailureKind::Timeout => "Timeout",
         }
     }
 
@@ -169,12 +173,18 @@ pub struct Handled<O> {
 /// retries, the dead-letter topic receives that one object. If a failed
 /// object cannot be handed back, the whole batch fails: retried whole, its
 /// good objects run again, but nothing is lost.
+///
+/// With a `deadline` (Lambda's), Main stops reading shortly before it, so
+/// the object it was on fails as a `Timeout` naming the line (and those not
+/// reached are handed back), rather than Lambda killing it unexplained.
 pub async fn handle<H: Handler, S: ObjectStore, I: Invoker>(
     config: &Config,
     store: &S,
     retry: &I,
     events: &[ObjectEvent],
+    deadline: Option<Instant>,
 ) -> anyhow::Result<Handled<H::Output>> {
+    let stop = deadline.map(|d| d.checked_sub(TIME_TO_WRAP_UP).unwrap_or(d));
     let done = |summary: &Summary, handed_back: u64| {
         MainDone {
             stack: &config.stack_name,
@@ -184,7 +194,7 @@ pub async fn handle<H: Handler, S: ObjectStore, I: Invoker>(
         }
         .emit()
     };
-    let invocation = match process::<H, S>(config, store, events).await {
+    let invocation = match process_until::<H, S>(config, store, events, stop).await {
         Ok(invocation) => invocation,
         Err(error) => {
             let summary = Summary {
@@ -237,6 +247,21 @@ pub async fn process<H: Handler, S: ObjectStore>(
     store: &S,
     events: &[ObjectEvent],
 ) -> anyhow::Result<Invocation<H::Output>> {
+    process_until::<H, S>(config, store, events, None).await
+}
+
+/// Time kept before Lambda's deadline to hand failed objects back and let
+/// the handler's `result` run.
+pub const TIME_TO_WRAP_UP: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`process`], reading nothing more after `stop`: the object being read
+/// then fails as a `Timeout`, and so does each one not reached.
+pub async fn process_until<H: Handler, S: ObjectStore>(
+    config: &Config,
+    store: &S,
+    events: &[ObjectEvent],
+    stop: Option<Instant>,
+) -> anyhow::Result<Invocation<H::Output>> {
     crate::format::set_excerpt_chars(config.errors.excerpt_chars as usize);
     let args: H::Args = serde_json::from_value(config.handler.args.clone())
         .context("handler.args do not fit the handler's Args type")?;
@@ -246,7 +271,12 @@ pub async fn process<H: Handler, S: ObjectStore>(
     let mut summary = Summary::default();
     let mut failed = Vec::new();
     for event in events {
+        let out_of_time = stop.is_some_and(|stop| Instant::now() >= stop);
         let result = match plan(config, event) {
+            _ if out_of_time => Err(classified(
+                FailureKind::Timeout,
+                anyhow!("{}: not reached before Main's timeout", event.url()),
+            )),
             Ok((chain, on_parse_error)) => catch_panic(process_object(
                 store,
                 event,
@@ -254,6 +284,7 @@ pub async fn process<H: Handler, S: ObjectStore>(
                 on_parse_error,
                 &mut handler,
                 &mut summary,
+                stop,
             ))
             .await
             .with_context(|| event.url())
@@ -328,14 +359,15 @@ pub fn error_message(error: &anyhow::Error) -> String {
     text
 }
 
-/// Streams one object through a format chain into the handler.
-pub async fn process_object<H: Handler, S: ObjectStore>(
+/// Streams one object through a format chain into the handler, until `stop`.
+async fn process_object<H: Handler, S: ObjectStore>(
     store: &S,
     event: &ObjectEvent,
     chain: &FormatChain,
     on_parse_error: OnParseError,
     handler: &mut H,
     summary: &mut Summary,
+    stop: Option<Instant>,
 ) -> anyhow::Result<()> {
     let url = event.url();
     if chain.reader == Reader::Ignore {
@@ -367,6 +399,15 @@ pub async fn process_object<H: Handler, S: ObjectStore>(
     let mut states = chain.object_state();
     let (mut line, mut index, mut skipped) = (0u64, 0u64, 0u64);
     while let Some(block) = blocks.next().await {
+        if stop.is_some_and(|stop| Instant::now() >= stop) {
+            let error = anyhow!(
+                "{url}:{}: Main stopped reading here, {} s before its timeout \
+                 (handler.timeout): the object is too large or the handler too slow for it",
+                line + 1,
+                TIME_TO_WRAP_UP.as_secs()
+            );
+            return Err(classified(FailureKind::Timeout, error));
+        }
         let block = match block {
             Ok(block) => block,
             // The line after the last one read is the long one.

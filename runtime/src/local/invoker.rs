@@ -38,7 +38,8 @@ impl<H: Handler> Invoker for LocalInvoker<'_, H> {
             let mut last_error = None;
             for attempt in 1..=ATTEMPTS {
                 let handed_back = Queued::default();
-                match main::handle::<H, _, _>(self.config, &self.store, &handed_back, &events).await
+                match main::handle::<H, _, _>(self.config, &self.store, &handed_back, &events, None)
+                    .await
                 {
                     Ok(handled) => {
                         self.counters
