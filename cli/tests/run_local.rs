@@ -395,6 +395,11 @@ fn one_poisoned_object_fails_alone_and_its_nine_batch_mates_are_processed_once()
     assert!(message.contains("fast/poison.json:2: "), "{message}");
     assert_eq!(items[0]["error_code"], "ParseError", "the failure's kind");
     assert!(message.starts_with("ParseError: "), "{message}");
+    for (kind, count) in [("ParseError", 1), ("HandlerError", 0)] {
+        let out = work.slips(&["errors", "--local", "--kind", kind, "--output", "json"]);
+        let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(listed.len(), count, "--kind {kind}");
+    }
 
     // Every record of the good objects arrived exactly once: no batch retry repeated them.
     let seen = work.sink_counts();

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::notification::{self, EventBridgeEvent, S3Notification, S3Record, SnsEvent};
+use crate::notification::{self, EventBridgeEvent, S3Notification, S3Record, SnsEvent, or_default};
 
 /// One S3 object to process. The first nine fields are the original slips'
 /// (so its events stay readable); the rest are what it lacked.
@@ -58,15 +58,6 @@ pub struct ObjectEvent {
         skip_serializing_if = "Option::is_none"
     )]
     pub version_id: Option<String>,
-}
-
-/// A field that may be `null`: its default then.
-fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A lane name slips knows, else no lane (the Dispatcher reading the event

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 /// A field that may be `null`: its default then.
-fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de> + Default,

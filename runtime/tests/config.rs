@@ -657,3 +657,21 @@ fn fifo_topics_and_a_topic_listed_twice_are_refused() {
     let report = load(&twice).expect_err("twice").render();
     assert!(report.contains("is already sns_topics[0]"), "{report}");
 }
+
+#[test]
+fn a_huge_value_is_not_echoed_back_in_full() {
+    let huge = "x".repeat(1_000_000);
+    let text = edit(
+        "  dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:dlq\n",
+        &format!("  dlq_sns_arn: {huge}\n"),
+    );
+    let report = load(&text).expect_err("not an ARN");
+    let line = report
+        .render()
+        .lines()
+        .find(|l| l.contains("dlq_sns_arn"))
+        .expect("the field's line")
+        .to_string();
+    assert!(line.len() < 600, "{} chars", line.len());
+    assert!(line.ends_with("… (cut)"), "{line}");
+}

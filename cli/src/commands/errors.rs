@@ -76,6 +76,11 @@ pub struct ErrorsArgs {
     /// EventPusher, Reporter and the subscriptions).
     #[arg(long, conflicts_with = "local")]
     failures: bool,
+    /// Only failures of this kind (the error code: ParseError, HandlerError,
+    /// HandlerPanic, ObjectNotFound, AccessDenied, ReadFailed, LineTooLong,
+    /// Timeout, UndecodableLaneRecord...).
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -161,6 +166,9 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
     };
     super::failures::warn_expiring(expiring, &queued, &config);
     items.sort_by_key(|item| item.last_failure);
+    if let Some(kind) = &args.kind {
+        items.retain(|item| item.error_code.eq_ignore_ascii_case(kind));
+    }
     for bad in &malformed {
         eprintln!(
             "warning: error item {} skipped, slips cannot read it: {}",

@@ -24,12 +24,21 @@ pub struct Diagnostic {
     pub(super) at_key: bool,
 }
 
+/// The longest message a diagnostic keeps: one that quotes a value (a
+/// 10 MB string where an ARN belongs) is cut, the position says where.
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
 impl Diagnostic {
     pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
+        let mut message: String = message.into();
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            message.push_str("… (cut)");
+        }
         Diagnostic {
             severity: Severity::Error,
             path,
-            message: message.into(),
+            message,
             at: None,
             at_key: false,
         }

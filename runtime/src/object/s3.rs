@@ -60,16 +60,27 @@ impl ObjectStore for S3Store {
                          has its own notification"
                         ),
                     ),
-                    _ => io::Error::new(
-                        kind,
-                        format!(
-                            "GetObject{}: {}",
-                            version
-                                .map(|v| format!(" (version {v})"))
-                                .unwrap_or_default(),
-                            aws_sdk_s3::error::DisplayErrorContext(e)
-                        ),
-                    ),
+                    _ => {
+                        // Without s3:ListBucket, S3 answers 403 for a missing key too.
+                        let denied = match kind {
+                            io::ErrorKind::PermissionDenied => {
+                                "access denied: the object is missing or not readable by Main \
+                                 (S3 answers 403 for a missing key to a reader without \
+                                 s3:ListBucket, and for a KMS key Main may not use): "
+                            }
+                            _ => "",
+                        };
+                        io::Error::new(
+                            kind,
+                            format!(
+                                "GetObject{}: {denied}{}",
+                                version
+                                    .map(|v| format!(" (version {v})"))
+                                    .unwrap_or_default(),
+                                aws_sdk_s3::error::DisplayErrorContext(e)
+                            ),
+                        )
+                    }
                 }
             })?;
         Ok(Box::new(ChunkReader::spawn(object.body)))
