@@ -31,8 +31,8 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
         // A file an earlier parser built: read as the text it writes to, so
         // that its events come out just as those of the same file as text.
         Body::Value(value) => {
-            let text =
-                serde_json::to_vec(value).map_err(|e| ParseError::new(format!("JSON: {e}")))?;
+            let text = serde_json::to_vec(value)
+                .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))))?;
             events(&text, item.timestamp)?
         }
     };
@@ -53,7 +53,12 @@ fn events<'a>(
                 "expected a CloudTrail log file (a JSON object), got {what}"
             )));
         }
-        Err(e) => return Err(ParseError::new(format!("JSON: {e}"))),
+        Err(e) => {
+            return Err(ParseError::new(format!(
+                "JSON: {}",
+                super::item::json_error(&e)
+            )));
+        }
     };
     let records = match log.records {
         Some(Shape::Read(Records(records))) => records,
@@ -109,7 +114,12 @@ fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Par
                 "expected an event (a JSON object), got {what}"
             )));
         }
-        Err(e) => return Err(ParseError::new(format!("JSON: {e}"))),
+        Err(e) => {
+            return Err(ParseError::new(format!(
+                "JSON: {}",
+                super::item::json_error(&e)
+            )));
+        }
     };
     // Events of older versions (and AWS's documentation examples) have no
     // `eventType`: tagged `aws.cloudtrail.None`, as the original slips did.
@@ -162,10 +172,11 @@ fn with_description(
         // An event with a `description` of its own has it replaced where it
         // is, as in a built object, rather than written twice.
         _ => {
-            let mut event: Map<String, Value> =
-                serde_json::from_str(text).map_err(|e| ParseError::new(format!("JSON: {e}")))?;
+            let mut event: Map<String, Value> = serde_json::from_str(text)
+                .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))))?;
             event.insert("description".into(), Value::String(description));
-            return serde_json::to_vec(&event).map_err(|e| ParseError::new(format!("JSON: {e}")));
+            return serde_json::to_vec(&event)
+                .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))));
         }
     };
     let mut json = Vec::with_capacity(text.len() + description.len() + 24);
@@ -175,7 +186,7 @@ fn with_description(
     }
     json.extend_from_slice(br#""description":"#);
     serde_json::to_writer(&mut json, &description)
-        .map_err(|e| ParseError::new(format!("JSON: {e}")))?;
+        .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))))?;
     json.push(b'}');
     Ok(json)
 }

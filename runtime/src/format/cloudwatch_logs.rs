@@ -63,7 +63,13 @@ fn from_value(value: &Value, out: &mut Out<'_>) -> Result<(), ParseError> {
     match value {
         Value::String(text) => payloads(text.as_bytes(), out),
         value => serde_path_to_error::deserialize(value)
-            .map_err(|e| ParseError::new(format!("JSON: {e}")))
+            .map_err(|e| {
+                let at = match e.path().to_string() {
+                    path if path == "." => String::new(),
+                    path => format!("{path}: "),
+                };
+                ParseError::new(format!("JSON: {at}{}", super::item::json_error(e.inner())))
+            })
             .and_then(|payload| emit(payload, out)),
     }
 }
@@ -82,8 +88,11 @@ fn payloads(bytes: &[u8], out: &mut Out<'_>) -> Result<(), ParseError> {
             // Read the failed payload again, slowly, for the path of the bad field.
             let mut again = Deserializer::from_slice(&bytes[start..]);
             let detail = match serde_path_to_error::deserialize::<_, Payload>(&mut again) {
-                Err(with_path) => with_path.to_string(),
-                Ok(_) => e.to_string(),
+                Err(with_path) => match with_path.path().to_string() {
+                    path if path == "." => super::item::json_error(with_path.inner()),
+                    path => format!("{path}: {}", super::item::json_error(with_path.inner())),
+                },
+                Ok(_) => super::item::json_error(&e),
             };
             ParseError::new(format!("payload {index}: JSON: {detail}"))
         })?;
@@ -215,7 +224,7 @@ mod tests {
         let err = run(&record).unwrap_err();
         assert!(
             err.to_string().starts_with(
-                "payload 2: JSON: logEvents[1].timestamp: invalid type: string \"soon\""
+                "payload 2: JSON: logEvents[1].timestamp: invalid type: string `soon`"
             ),
             "{err}"
         );

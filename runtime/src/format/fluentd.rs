@@ -49,7 +49,10 @@ pub(super) fn parse<'a>(item: Item<'a>, out: &mut Out<'a>) -> Result<(), ParseEr
 }
 
 fn invalid(e: &serde_json::Error) -> ParseError {
-    ParseError::new(format!("JSON column: invalid JSON: {e}"))
+    ParseError::new(format!(
+        "JSON column: invalid JSON: {}",
+        super::item::json_error(e)
+    ))
 }
 
 /// A line cut into its three columns, the time already read.

@@ -66,10 +66,12 @@ impl<'a> Body<'a> {
             Body::Text(bytes) | Body::Json(bytes) => bytes,
             Body::JsonOwned(bytes) => bytes,
             Body::Value(value) => {
-                return T::deserialize(value).map_err(|e| ParseError::new(format!("JSON: {e}")));
+                return T::deserialize(value)
+                    .map_err(|e| ParseError::new(format!("JSON: {}", json_error(&e))));
             }
         };
-        serde_json::from_slice(bytes).map_err(|e| ParseError::new(format!("JSON: {e}")))
+        serde_json::from_slice(bytes)
+            .map_err(|e| ParseError::new(format!("JSON: {}", json_error(&e))))
     }
 
     /// This body as checked JSON: text is validated (not built) and becomes
@@ -86,7 +88,7 @@ impl<'a> Body<'a> {
                     ))
                 })?;
                 serde_json::from_str::<IgnoredAny>(text)
-                    .map_err(|e| ParseError::new(format!("invalid JSON: {e}")))?;
+                    .map_err(|e| ParseError::new(format!("invalid JSON: {}", json_error(&e))))?;
                 Ok(Body::Json(bytes))
             }
             body => Ok(body),
@@ -103,7 +105,8 @@ impl<'a> Body<'a> {
     /// assert_eq!(body.field(&["id", "nope"]).unwrap(), None);
     /// ```
     pub fn field(&self, path: &[&str]) -> Result<Option<Value>, ParseError> {
-        let invalid = |e: serde_json::Error| ParseError::new(format!("invalid JSON: {e}"));
+        let invalid =
+            |e: serde_json::Error| ParseError::new(format!("invalid JSON: {}", json_error(&e)));
         let mut raw: &[u8] = match self {
             Body::Text(bytes) | Body::Json(bytes) => bytes,
             Body::JsonOwned(bytes) => bytes,
@@ -214,6 +217,29 @@ fn excerpt_of(text: &str, limit: usize) -> String {
             let more = if cut.len() < text.len() { "…" } else { "" };
             format!("`{cut}{more}`")
         }
+    }
+}
+
+/// A serde_json error as an error may say it: the string value a type
+/// error quotes (`invalid type: string "…", expected …`) is cut to an
+/// [`excerpt`], like every other piece of a record.
+pub fn json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let Some(start) = text.find("string \"").map(|i| i + "string \"".len()) else {
+        return text;
+    };
+    let end = ["\", expected", "\" at line"]
+        .iter()
+        .filter_map(|tail| text[start..].rfind(tail).map(|i| start + i))
+        .max();
+    match end {
+        Some(end) => format!(
+            "{}{}{}",
+            &text[..start - 1],
+            excerpt(&text[start..end]),
+            &text[end + 1..]
+        ),
+        None => text,
     }
 }
 
@@ -338,5 +364,25 @@ mod excerpt_tests {
         assert_eq!(excerpt_of("short", 16), "`short`");
         assert_eq!(excerpt_of(line, 0), "(content not shown)");
         assert_eq!(excerpt_of("ééé", 2), "`éé…`");
+    }
+
+    #[test]
+    fn json_type_errors_quote_an_excerpt_only() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Number {
+            #[allow(dead_code)]
+            n: u64,
+        }
+        let long = format!("{{\"n\": \"password=hunter2 {}\"}}", "x".repeat(100));
+        let error = serde_json::from_str::<Number>(&long).unwrap_err();
+        let said = json_error(&error);
+        assert!(!said.contains(&"x".repeat(40)), "{said}");
+        assert!(
+            said.starts_with("invalid type: string `password=hunter2"),
+            "{said}"
+        );
+        assert!(said.contains("expected u64 at line 1"), "{said}");
+        let syntax = serde_json::from_str::<Number>("{").unwrap_err();
+        assert_eq!(json_error(&syntax), syntax.to_string());
     }
 }

@@ -255,7 +255,7 @@ mod tests {
             ),
             (
                 r#""dns""#,
-                "JSON: invalid type: string \"dns\", expected struct Head",
+                "JSON: invalid type: string `dns`, expected struct Head",
             ),
         ];
         for (line, expected) in cases {
