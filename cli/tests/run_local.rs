@@ -453,3 +453,26 @@ fn a_lane_record_that_is_no_object_event_ends_in_the_error_table_not_skipped() {
     );
     assert_eq!(work.error_items().len(), 1);
 }
+
+#[test]
+fn errors_and_drain_of_the_local_state_need_no_config() {
+    let work = Work::new("log-counter", "{fail_on: POISON}", 1);
+    work.write("fast/poison.json", b"{\"msg\":\"POISON\"}\n");
+    assert_eq!(work.run()["failed"], 1);
+    // As the quick start runs them: from a directory without config.yml.
+    std::fs::remove_file(work.path("config.yml")).expect("remove the config");
+    let out = work.slips(&["errors", "--local"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 failed invocation(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = work.slips(&["drain", "--local", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("would drain 1 item(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -82,7 +82,8 @@ pub struct ObjectFailed<'a> {
 
 impl ObjectFailed<'_> {
     pub fn emit(&self) {
-        tracing::warn!(
+        // Info: the invocation's own failure (or its hand-back) is what warns.
+        tracing::info!(
             object = self.object,
             error = crate::functions::main::error_message(self.error),
             "object failed"

@@ -127,7 +127,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
-    let config = slips::config::load(&args.target.config)?.config;
+    // The config is read for the deployed stack only: `--local` needs none.
+    let config = match args.target.local {
+        true => None,
+        false => Some(slips::config::load(&args.target.config)?.config),
+    };
     let runtime = runtime()?;
     let backend = runtime.block_on(args.target.backend())?;
     if args.failures {
@@ -138,7 +142,7 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
         };
         let queue = runtime.block_on(deployed.failure_queue())?;
         let waiting = runtime.block_on(slips::failures::list(&queue))?;
-        super::failures::print(&waiting, &config, args.output == "json")?;
+        super::failures::print(&waiting, config.as_ref(), args.output == "json")?;
         return Ok(ExitCode::SUCCESS);
     }
     let (mut items, malformed) = runtime.block_on(async {
@@ -164,7 +168,7 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
         Backend::Aws(..) => &items,
         Backend::Local(_) => &[],
     };
-    super::failures::warn_expiring(expiring, &queued, &config);
+    super::failures::warn_expiring(expiring, &queued, config.as_ref());
     items.sort_by_key(|item| item.last_failure);
     if let Some(kind) = &args.kind {
         items.retain(|item| item.error_code.eq_ignore_ascii_case(kind));
@@ -335,7 +339,6 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
             item.request_id, item.request_id
         ),
     };
-    let config = slips::config::load(&args.target.config)?.config;
     let runtime = runtime()?;
     if args.remote {
         if args.target.local {
@@ -367,6 +370,7 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
     if let Backend::Aws(table, lanes, deployed) = &backend
         && selection.ids.is_empty()
     {
+        let config = slips::config::load(&args.target.config)?.config;
         let replayed = runtime.block_on(async {
             let queue = deployed.failure_queue().await?;
             drain::replay_failures(

@@ -49,7 +49,7 @@ pub fn summary(queued: &[QueuedFailure]) {
 }
 
 /// The queue's messages, one line each (or as JSON).
-pub fn print(queued: &[QueuedFailure], config: &Config, json: bool) -> anyhow::Result<()> {
+pub fn print(queued: &[QueuedFailure], config: Option<&Config>, json: bool) -> anyhow::Result<()> {
     if json {
         let listed: Vec<_> = queued
             .iter()
@@ -112,7 +112,7 @@ fn describe(message: &QueuedFailure) -> (&'static str, String) {
 
 /// Warns (on stderr) of error items, queue messages and lane batches close
 /// to expiring.
-pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Config) {
+pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: Option<&Config>) {
     for warning in expiring(items, queued, config, Utc::now()) {
         eprintln!("warning: {warning}");
     }
@@ -123,7 +123,7 @@ pub fn warn_expiring(items: &[ErrorItem], queued: &[QueuedFailure], config: &Con
 fn expiring(
     items: &[ErrorItem],
     queued: &[QueuedFailure],
-    config: &Config,
+    config: Option<&Config>,
     now: DateTime<Utc>,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -158,10 +158,13 @@ fn expiring(
         ));
     }
     // A lane batch is replayed from its stream: it expires with the shortest retention.
-    let retention = Lane::ALL
-        .iter()
-        .map(|lane| i64::from(config.backend.lane.of(*lane).retention_hours()))
-        .min()
+    let retention = config
+        .and_then(|config| {
+            Lane::ALL
+                .iter()
+                .map(|lane| i64::from(config.backend.lane.of(*lane).retention_hours()))
+                .min()
+        })
         .unwrap_or(24);
     let batches = queued
         .iter()
@@ -258,7 +261,7 @@ mod tests {
             attributes: Default::default(),
             sent_at: Some(now - Duration::days(sent_days)),
         };
-        assert!(expiring(&[item(1)], &[message(1, "x")], &config, now).is_empty());
+        assert!(expiring(&[item(1)], &[message(1, "x")], Some(&config), now).is_empty());
         let batch = |arrived: DateTime<Utc>| {
             serde_json::json!({"KinesisBatchInfo": {"shardId": "s", "startSequenceNumber": "1",
                 "endSequenceNumber": "2", "streamArn": "arn:aws:kinesis:us-east-1:1:stream/f",
@@ -271,7 +274,7 @@ mod tests {
                 message(11, "x"),
                 message(0, &batch(now - Duration::hours(20))),
             ],
-            &config,
+            Some(&config),
             now,
         );
         assert_eq!(warnings.len(), 3, "{warnings:?}");
