@@ -126,6 +126,11 @@ fn local_reads_a_file_with_a_given_format_into_jsonl_sink() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("invocation done") && !text(&out.stderr).contains('\u{1b}'),
+        "logs into a pipe carry no colour codes: {:?}",
+        text(&out.stderr)
+    );
     let stdout = text(&out.stdout);
     let lines: Vec<serde_json::Value> = stdout
         .lines()

@@ -10,6 +10,7 @@ pub fn init(json: bool, level: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour(json))
         .with_writer(std::io::stderr);
     // A second init (tests, embedding) keeps the first subscriber.
     let _ = if json {
@@ -17,6 +18,14 @@ pub fn init(json: bool, level: &str) {
     } else {
         builder.compact().try_init()
     };
+}
+
+/// Colours only for a person at a terminal: not in JSON, not into files or
+/// pipes, not when `NO_COLOR` is set (no-color.org).
+fn colour(json: bool) -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !json && !no_color && std::io::stderr().is_terminal()
 }
 
 /// One object read to its end and every record handed to the handler.
