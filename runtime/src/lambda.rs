@@ -193,10 +193,7 @@ impl Function {
             Function::Main { store, retry } => {
                 let events = event::from_value(payload)?;
                 // Lambda's deadline as an instant of this process's clock.
-                let deadline = deadline.map(|d| {
-                    std::time::Instant::now()
-                        + d.duration_since(SystemTime::now()).unwrap_or_default()
-                });
+                let deadline = deadline.map(|d| std::time::Instant::now() + left_before(d));
                 let handled =
                     main::handle::<H, _, _>(config, store, retry, &events, deadline).await?;
                 serde_json::to_value(handled.output)?
@@ -240,15 +237,17 @@ const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
 /// The lanes, retrying rejected records until shortly before `deadline`.
 fn retrying_within(lanes: &KinesisLanes, deadline: Option<SystemTime>) -> KinesisLanes {
     match deadline {
-        Some(deadline) => {
-            let left = deadline
-                .duration_since(SystemTime::now())
-                .unwrap_or_default()
-                .saturating_sub(DEADLINE_MARGIN);
-            lanes.retrying_until(std::time::Instant::now() + left)
-        }
+        Some(deadline) => lanes.retrying_until(std::time::Instant::now() + left_before(deadline)),
         None => lanes.clone(),
     }
+}
+
+/// The time an invocation has before `deadline`, less [`DEADLINE_MARGIN`].
+fn left_before(deadline: SystemTime) -> Duration {
+    deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(DEADLINE_MARGIN)
 }
 
 /// The lane's delay, cut short so the invocation ends before its deadline
@@ -258,10 +257,7 @@ fn pause_within(delay: Duration, deadline: Option<SystemTime>) -> Duration {
     let Some(deadline) = deadline else {
         return delay;
     };
-    let left = deadline
-        .duration_since(SystemTime::now())
-        .unwrap_or_default()
-        .saturating_sub(DEADLINE_MARGIN);
+    let left = left_before(deadline);
     if left < delay {
         tracing::warn!(
             delay_s = delay.as_secs_f64(),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chrono::{DateTime, Utc};
 
 use super::{FailureQueue, QueuedFailure};
@@ -51,32 +51,6 @@ impl SqsFailureQueue {
     /// A client for `sdk`'s account and region.
     pub fn client(sdk: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(sdk)
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Messages waiting, as SQS counts them (approximately).
-    pub async fn depth(&self) -> anyhow::Result<u64> {
-        let out = self
-            .client
-            .get_queue_attributes()
-            .queue_url(&self.url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .map_err(|e| anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))
-            .with_context(|| format!("reading the attributes of {}", self.url))?;
-        let count = |name: QueueAttributeName| {
-            out.attributes()
-                .and_then(|a| a.get(&name))
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        Ok(count(QueueAttributeName::ApproximateNumberOfMessages)
-            + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
     }
 }
 
