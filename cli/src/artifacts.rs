@@ -6,7 +6,6 @@ use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
 use sha2::{Digest, Sha256};
 
-use crate::aws_error;
 use crate::code_zip::{hex, key_prefix};
 
 /// Whether an upload happened.
@@ -33,7 +32,7 @@ pub async fn upload_if_absent(
         }
         Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => {}
         Err(error) => {
-            return Err(aws_error::readable(error))
+            return Err(slips::aws::sdk_error(error))
                 .with_context(|| format!("checking {url} (sam.code_bucket)"));
         }
     }
@@ -43,7 +42,7 @@ pub async fn upload_if_absent(
         .body(ByteStream::from(bytes.to_vec()))
         .send()
         .await
-        .map_err(aws_error::readable)
+        .map_err(slips::aws::sdk_error)
         .with_context(|| {
             format!("uploading {url} (sam.code_bucket must be an existing bucket you can write to)")
         })?;

@@ -41,6 +41,9 @@ impl Profile {
                 "--config=profile.lambda.codegen-units=1",
                 "--config=profile.lambda.strip=true",
                 "--config=profile.lambda.panic=\"unwind\"",
+                // Release leaves most dependencies unoptimised for build time
+                // (the workspace Cargo.toml): for Lambda, small again.
+                "--config=profile.lambda.package.\"*\".opt-level=\"s\"",
                 // Leaves the local runner (clap, SQLite, YAML) out of the zip.
                 "--config=build.rustflags=[\"--cfg\",\"slips_lambda\"]",
             ],

@@ -12,8 +12,6 @@ use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter};
 use serde_json::Value;
 
-use crate::aws_error;
-
 /// How often a change set or stack is polled while CloudFormation works.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -47,7 +45,7 @@ pub async fn existing(cloudformation: &Client, name: &str) -> anyhow::Result<Opt
             return Ok(None);
         }
         Err(error) => {
-            return Err(aws_error::readable(error))
+            return Err(slips::aws::sdk_error(error))
                 .with_context(|| format!("reading stack {name}"));
         }
     };
@@ -198,7 +196,7 @@ pub async fn create(cloudformation: &Client, request: &Request) -> anyhow::Resul
         Ok(created) => created,
         Err(error) if is_no_changes(error.message()) => return Ok(Prepared::NoChanges),
         Err(error) => {
-            return Err(aws_error::readable(error)).with_context(|| {
+            return Err(slips::aws::sdk_error(error)).with_context(|| {
                 format!("creating a change set for stack {}", request.stack_name)
             });
         }
@@ -261,7 +259,7 @@ async fn describe(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(aws_error::readable)
+            .map_err(slips::aws::sdk_error)
             .with_context(|| format!("reading change set {id}"))?;
         changes.extend(page.changes().iter().filter_map(|change| {
             let resource = change.resource_change()?;
@@ -293,7 +291,7 @@ pub async fn execute(cloudformation: &Client, change_set: &ChangeSet) -> anyhow:
         .change_set_name(&change_set.id)
         .send()
         .await
-        .map_err(aws_error::readable)
+        .map_err(slips::aws::sdk_error)
         .with_context(|| format!("executing change set {}", change_set.id))?;
     Ok(())
 }
@@ -305,7 +303,7 @@ pub async fn delete(cloudformation: &Client, id: &str) -> anyhow::Result<()> {
         .change_set_name(id)
         .send()
         .await
-        .map_err(aws_error::readable)
+        .map_err(slips::aws::sdk_error)
         .with_context(|| format!("deleting change set {id}"))?;
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! `slips`: validate, deploy and operate a slips pipeline.
 
 mod artifacts;
-mod aws_error;
 mod build;
 mod change_set;
 mod code_zip;
@@ -23,6 +22,10 @@ use commands::ConfigArg;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Say more: each object and retry of local runs, and AWS errors with
+    /// the SDK's whole chain (RUST_LOG, if set, decides instead).
+    #[arg(short, long, global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,12 +102,14 @@ enum Command {
     Invoke(commands::invoke::InvokeArgs),
     /// Build the handler and zip it with the config, for `slips deploy --package`.
     ///
-    /// Builds in release mode (unless --debug), checks the binary runs on
+    /// Builds with the size-optimised `lambda` profile (release, fat LTO,
+    /// stripped; unless --debug), checks the binary runs on
     /// Lambda's provided.al2023 (architecture, glibc <= 2.34) and writes a zip
     /// of `bootstrap` and `slips.json`.
     Package(commands::package::PackageArgs),
-    /// Deploy the stack: build, check and upload the code, then create or
-    /// update the stack through a change set and follow it to the end.
+    /// Deploy the stack: check AWS first (region, credentials, code bucket,
+    /// stack state), then build, check and upload the code, and create or
+    /// update the stack through a change set, followed to the end.
     ///
     /// The code zip goes to sam.code_bucket under sam.code_prefix, keyed by
     /// its content hash. --dry-run prints the template and the changes and
@@ -119,12 +124,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let verbose = cli.verbose;
+    slips::telemetry::init(false, slips::telemetry::cli_level(verbose));
     let result = match cli.command {
         Command::Validate { config } => commands::validate::run(&config.config),
         Command::ConfigSchema => commands::config_schema::run(),
-        Command::Local { config, args } => commands::local::run(&config.config, args),
+        Command::Local { config, args } => commands::local::run(&config.config, args, verbose),
         Command::Init(args) => commands::init::run(args),
-        Command::Run { config, args } => commands::run::run(&config.config, args),
+        Command::Run { config, args } => commands::run::run(&config.config, args, verbose),
         Command::Errors(args) => commands::errors::errors(args),
         Command::Error(args) => commands::errors::error(args),
         Command::Drain(args) => commands::errors::drain(args),

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, anyhow};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use slips::error_table::DynamoErrorTable;
 use slips::event::Lane;
 use slips::failures::SqsFailureQueue;
@@ -51,21 +52,32 @@ fn resource_of_output(key: &str) -> Option<&'static str> {
 impl Deployed {
     /// Reads the outputs of the stack `name`.
     pub async fn resolve(name: &str) -> anyhow::Result<Deployed> {
-        let sdk = slips::aws::sdk_config().await;
+        let sdk = slips::aws::connect().await?;
         let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
-        let described = cloudformation
+        let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        let not_deployed =
+            || anyhow!("the stack {name} is not deployed in {region} (`slips deploy` creates it)");
+        let described = match cloudformation
             .describe_stacks()
             .stack_name(name)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(e)))
-            .with_context(|| {
-                format!("reading stack {name} (is it deployed? `slips deploy` creates it)")
-            })?;
-        let stack = described
-            .stacks()
-            .first()
-            .with_context(|| format!("stack {name} not found"))?;
+        {
+            Ok(described) => described,
+            Err(error)
+                if error.code() == Some("ValidationError")
+                    && error
+                        .message()
+                        .is_some_and(|m| m.contains("does not exist")) =>
+            {
+                return Err(not_deployed());
+            }
+            Err(error) => {
+                return Err(slips::aws::sdk_error(error))
+                    .with_context(|| format!("reading stack {name}"));
+            }
+        };
+        let stack = described.stacks().first().ok_or_else(not_deployed)?;
         let outputs: HashMap<String, String> = stack
             .outputs()
             .iter()
@@ -87,9 +99,7 @@ impl Deployed {
                 .send();
             while let Some(page) = pages.next().await {
                 let page = page
-                    .map_err(|e| {
-                        anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(e))
-                    })
+                    .map_err(slips::aws::sdk_error)
                     .with_context(|| format!("listing the resources of stack {name}"))?;
                 resources.extend(page.stack_resource_summaries().iter().filter_map(|r| {
                     Some((

@@ -11,7 +11,6 @@ use anyhow::Context;
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::StackEvent;
 
-use crate::aws_error;
 use crate::change_set::POLL_INTERVAL;
 
 /// The resource type of the stack's own events.
@@ -171,7 +170,7 @@ impl Watch {
             .set_next_token(token)
             .send()
             .await
-            .map_err(aws_error::readable)
+            .map_err(slips::aws::sdk_error)
             .with_context(|| format!("reading the events of stack {}", self.stack_id))
     }
 

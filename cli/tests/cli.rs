@@ -68,7 +68,41 @@ fn validate_explains_a_missing_file() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with("error: cannot read config file nope.yml: "),
+        stderr.starts_with("error: cannot read config file nope.yml (give one with -c FILE, or create one with `slips init`): "),
+        "{stderr}"
+    );
+    // The OS's reason once, not twice (the error and its source).
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}
+
+#[test]
+fn validate_without_a_config_says_how_to_give_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = slips(dir.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("config.yml (give one with -c FILE"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`slips init`"), "{stderr}");
+}
+
+#[test]
+fn a_tab_is_reported_where_it_is() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("config.yml"),
+        "stack_name: x\n\tbackend: y\n",
+    )
+    .expect("write");
+    let out = slips(dir.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "config.yml:2:1: YAML syntax error: a tab character: YAML indents with spaces only"
+        ),
         "{stderr}"
     );
 }
@@ -233,5 +267,217 @@ bucket_mapping:
     assert!(
         names.iter().any(|n| n == "bootstrap") && names.iter().any(|n| n == "slips.json"),
         "{names:?}"
+    );
+}
+
+/// The flags a piece of text names: `--long` and `-s` words.
+fn flags_in(text: &str) -> std::collections::BTreeSet<String> {
+    let mut flags = std::collections::BTreeSet::new();
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        let is_long = word.len() > 2
+            && word.starts_with("--")
+            && word[2..].starts_with(|c: char| c.is_ascii_lowercase());
+        let is_short = word.len() == 2
+            && word.starts_with('-')
+            && word[1..].starts_with(|c: char| c.is_ascii_alphabetic());
+        if is_long || is_short {
+            flags.insert(word.to_string());
+        }
+    }
+    flags
+}
+
+#[test]
+fn the_readme_command_table_and_help_agree() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
+    let table = readme
+        .split("## Commands")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").nth(1))
+        .expect("the command table");
+    // Each row's first cell: `slips COMMAND ...flags...`.
+    let mut readme_flags: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for row in table.lines().skip(2) {
+        let cell = row
+            .split(" | ")
+            .next()
+            .and_then(|c| c.trim_start_matches("| ").strip_prefix('`'))
+            .and_then(|c| c.strip_suffix('`'))
+            .unwrap_or_else(|| panic!("a row without a command: {row}"));
+        let command = cell.split_whitespace().nth(1).expect("command").to_string();
+        readme_flags
+            .entry(command)
+            .or_default()
+            .extend(flags_in(cell));
+    }
+    let help = text(&slips(&repo_root(), &["--help"]).stdout);
+    let commands: std::collections::BTreeSet<String> = help
+        .split("Commands:")
+        .nth(1)
+        .and_then(|rest| rest.split("Options:").next())
+        .expect("the commands of --help")
+        .lines()
+        // A command's line; its wrapped description is indented further.
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(String::from)
+        .collect();
+    let documented: std::collections::BTreeSet<String> = readme_flags.keys().cloned().collect();
+    assert_eq!(documented, commands, "README's commands vs `slips --help`");
+    // Flags every command has, documented once below the table.
+    let everywhere: std::collections::BTreeSet<String> =
+        ["-h", "--help", "-V", "--version", "-v", "--verbose"]
+            .map(String::from)
+            .into();
+    assert!(
+        readme.contains("`-v`/`--verbose`"),
+        "the global -v is documented"
+    );
+    for (command, documented) in &readme_flags {
+        let out = slips(&repo_root(), &[command, "--help"]);
+        let help = text(&out.stdout);
+        let options = help.split("Options:").nth(1).expect("options");
+        // Each option as its names (`-c, --config`): documented by either.
+        let listed: Vec<std::collections::BTreeSet<String>> = options
+            .lines()
+            .filter(|line| line.trim_start().starts_with('-'))
+            .map(|line| flags_in(line.split("  ").find(|s| !s.is_empty()).unwrap_or("")))
+            .filter(|names| names.is_disjoint(&everywhere))
+            .collect();
+        let missing: Vec<_> = listed
+            .iter()
+            .filter(|names| names.is_disjoint(documented))
+            .collect();
+        let unknown: Vec<_> = documented
+            .iter()
+            .filter(|flag| !listed.iter().any(|names| names.contains(*flag)))
+            .collect();
+        assert!(
+            missing.is_empty() && unknown.is_empty(),
+            "slips {command}: in --help, not in the README: {missing:?}; in the README, not in --help: {unknown:?}"
+        );
+    }
+}
+
+/// `slips ARGS` in the repository with AWS settings replaced: `unset` names
+/// variables to remove, `set` pairs to give.
+fn slips_with_aws(args: &[&str], unset: &[&str], set: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_slips"));
+    command.args(args).current_dir(repo_root());
+    for name in unset {
+        command.env_remove(name);
+    }
+    command.envs(set.iter().copied());
+    command.output().expect("run slips")
+}
+
+/// No credential source at all: environment, profile files, metadata.
+const NO_CREDENTIALS: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+];
+const NOWHERE: [(&str, &str); 4] = [
+    ("AWS_CONFIG_FILE", "/nonexistent/config"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_REGION", "us-east-1"),
+];
+
+#[test]
+fn missing_credentials_are_one_line_for_every_aws_command() {
+    for args in [
+        &["errors", "-c", "config.example.yml"][..],
+        &["limit", "-c", "config.example.yml", "fast"],
+        &["sample", "-c", "config.example.yml"],
+        &[
+            "backfill",
+            "-c",
+            "config.example.yml",
+            "s3://example-app-logs/app/",
+            "--dry-run",
+        ],
+        &["drain", "-c", "config.example.yml", "--dry-run"],
+        &["destroy", "-c", "config.example.yml", "--yes"],
+        &["deploy", "-c", "config.example.yml"],
+        &[
+            "local",
+            "-c",
+            "config.example.yml",
+            "--debug",
+            "--object",
+            "s3://example-app-logs/a.json",
+        ],
+    ] {
+        let out = slips_with_aws(args, &NO_CREDENTIALS, &NOWHERE);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no AWS credentials found (environment, profile, SSO, container or instance metadata): set AWS_PROFILE"),
+            "{args:?}: {stderr}"
+        );
+        // One line: no SDK dump, no WARN lines of the credential probes
+        // (`local` builds the handler first: cargo's lines come before).
+        let ours: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("   ") && !l.starts_with("warning"))
+            .collect();
+        assert_eq!(ours.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("DispatchFailure") && !stderr.contains("WARN"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_region_is_said_before_anything_else() {
+    let out = slips_with_aws(
+        &["errors", "-c", "config.example.yml"],
+        &["AWS_REGION", "AWS_DEFAULT_REGION"],
+        &[
+            ("AWS_CONFIG_FILE", "/nonexistent/config"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: no AWS region: set AWS_REGION, or a region in your AWS profile (AWS_PROFILE)"
+    );
+}
+
+#[test]
+fn verbose_shows_the_sdk_chain_behind_the_line() {
+    let mut set = NOWHERE.to_vec();
+    set.push(("AWS_ACCESS_KEY_ID", "testing"));
+    set.push(("AWS_SECRET_ACCESS_KEY", "testing"));
+    // Nothing listens on port 9 of loopback: a connection error.
+    set.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:9"));
+    let out = slips_with_aws(&["-v", "errors", "-c", "config.example.yml"], &[], &set);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let last = stderr
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.starts_with("error: reading stack slips-example: cannot reach AWS:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AWS error in full"), "{stderr}");
+    let quiet = slips_with_aws(&["errors", "-c", "config.example.yml"], &[], &set);
+    assert_eq!(
+        text(&quiet.stderr).trim_end().lines().count(),
+        1,
+        "{}",
+        text(&quiet.stderr)
     );
 }

@@ -169,8 +169,24 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
     check_template_for_what_moto_skips(dir);
 
     // 1. Create.
-    let out = slips_ok(dir, &["deploy", "-c", "config.yml", "--debug"]);
+    let run = slips(dir, &["deploy", "-c", "config.yml", "--debug"]);
+    let (out, err) = (text(&run.stdout), text(&run.stderr));
+    assert!(run.status.success(), "{out}\n{err}");
     assert!(out.contains(&format!("stack {stack} created")), "{out}");
+    let who = err.find("deploying as arn:aws:").expect("who deploys");
+    let build = err.find("building the handler").expect("the build");
+    assert!(
+        who < build,
+        "who deploys where, said before the build: {err}"
+    );
+    assert!(
+        err[who..]
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with("to us-east-1"),
+        "{err}"
+    );
     let created = resources(&cloudformation, &stack).await;
     for (logical, kind) in [
         ("EventFastStream", "streams"),
@@ -239,7 +255,17 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
         .send()
         .await
         .expect("list code bucket");
-    assert_eq!(listed.contents().len(), 1, "one code zip");
+    let uploaded: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(
+        uploaded.iter().filter(|k| k.ends_with(".zip")).count(),
+        1,
+        "one code zip: {uploaded:?}"
+    );
+    // The pre-flight proved the bucket writable before the build.
+    assert!(
+        uploaded.contains(&format!("functions/{stack}/.slips-write-check").as_str()),
+        "{uploaded:?}"
+    );
 
     // 2. Update in place: a lane's batch size.
     write_config(dir, &stack, Some(&code_bucket), 4);
@@ -560,6 +586,29 @@ async fn dry_run_shows_template_and_changes_and_leaves_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("sam.code_bucket is not set"), "{stderr}");
     assert!(!stderr.contains("building the handler"), "{stderr}");
+}
+
+/// What AWS can refuse is found before the build: a code bucket that does
+/// not exist fails deploy in moments, naming the config field.
+#[tokio::test]
+async fn deploy_checks_the_code_bucket_before_building() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let missing = support::unique_name("no-such-bucket");
+    write_config(dir, &support::unique_name("preflight"), Some(&missing), 1);
+    let out = slips(dir, &["deploy", "-c", "config.yml", "--debug"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: sam.code_bucket: reading the bucket {missing} (does it exist, and may you read it?): NoSuchBucket"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("Compiling") && !stderr.contains("Finished"),
+        "no build: {stderr}"
+    );
 }
 
 /// `package` reads the binary it is given and refuses what Lambda cannot run,

@@ -6,6 +6,7 @@ mod common;
 mod support;
 
 use std::io::Write;
+use std::path::Path;
 
 use common::{repo_root, slips, text};
 
@@ -82,7 +83,10 @@ async fn local_runs_the_handler_on_an_sns_wrapped_notification() {
         serde_json::json!({"records": 5, "tags": {"aws.cloudtrail.AwsApiCall": 1, "aws.cloudtrail.AwsConsoleSignIn": 1}})
     );
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("object processed"), "{stderr}");
+    assert!(
+        stderr.contains("2 object(s): 2 processed, 0 failed; 5 records, 0 skipped"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -126,11 +130,13 @@ fn local_reads_a_file_with_a_given_format_into_jsonl_sink() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // Quiet by default: the summary, no per-object lines.
+    let stderr = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("invocation done") && !text(&out.stderr).contains('\u{1b}'),
-        "logs into a pipe carry no colour codes: {:?}",
-        text(&out.stderr)
+        stderr.contains("1 object(s): 1 processed, 0 failed; 2 records, 0 skipped"),
+        "{stderr}"
     );
+    assert!(!stderr.contains("invocation done"), "{stderr}");
     let stdout = text(&out.stdout);
     let lines: Vec<serde_json::Value> = stdout
         .lines()
@@ -160,11 +166,44 @@ fn local_reads_a_file_with_a_given_format_into_jsonl_sink() {
         text(&out.stderr)
     );
 
+    // -v: a line per object, and into a pipe no colour codes.
+    let out = slips(
+        dir.path(),
+        &[
+            "-v",
+            "local",
+            "--object",
+            "app.log.gz",
+            "--format",
+            "s3-lines",
+            "--debug",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("object processed") && stderr.contains("invocation done"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+
     let out = slips(dir.path(), &["local", "--object", "app.log.gz", "--debug"]);
     assert!(
         text(&out.stderr).contains("a local file needs --format"),
         "{}",
         text(&out.stderr)
+    );
+
+    // Nothing to run on: said before any build.
+    let out = slips(dir.path(), &["local"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: give -d EVENTS.json (object events, e.g. from `slips sample`) or --object OBJECT"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("Compiling") && !stderr.contains("Finished"),
+        "{stderr}"
     );
 }
 
@@ -176,16 +215,64 @@ fn init_scaffolds_a_package_whose_config_validates() {
     let package = dir.path().join("my-handler");
     let manifest = std::fs::read_to_string(package.join("Cargo.toml")).expect("Cargo.toml");
     assert!(manifest.contains("name = \"my-handler\""), "{manifest}");
-    assert!(manifest.contains(&format!(
-        "slips = {{ path = \"{}\" }}",
-        repo_root().join("runtime").display()
-    )));
+    // Portable: the path to the runtime is relative to the package.
+    let path = manifest
+        .split("slips = { path = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the slips path");
+    assert!(Path::new(path).is_relative(), "{manifest}");
+    assert_eq!(
+        package.join(path).canonicalize().expect("runtime"),
+        repo_root().join("runtime")
+    );
+    // Built like slips itself, into its target directory, from its lock file.
+    let workspace = std::fs::read_to_string(repo_root().join("Cargo.toml")).expect("workspace");
+    assert!(manifest.contains("[profile.dev]"), "{manifest}");
+    for line in workspace.lines().filter(|l| l.starts_with("[profile.")) {
+        assert!(manifest.contains(line), "{line} missing from {manifest}");
+    }
+    assert_eq!(
+        std::fs::read(package.join("Cargo.lock")).expect("lock"),
+        std::fs::read(repo_root().join("Cargo.lock")).expect("lock")
+    );
+    let cargo_config =
+        std::fs::read_to_string(package.join(".cargo/config.toml")).expect("config.toml");
+    let target = cargo_config
+        .split("target-dir = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("target-dir");
+    assert_eq!(
+        package.join(target).canonicalize().expect("target"),
+        repo_root().join("target").canonicalize().expect("target")
+    );
+    let gitignore = std::fs::read_to_string(package.join(".gitignore")).expect(".gitignore");
+    assert_eq!(gitignore, "/target\n/.slips/\n");
+    assert!(
+        text(&out.stdout).contains("its first build compiles only what slips has not compiled yet")
+    );
     let main = std::fs::read_to_string(package.join("src/main.rs")).expect("main.rs");
     assert!(
         main.contains("impl Handler for MyHandler") && main.contains("slips::run::<MyHandler>()")
     );
     let out = slips(&package, &["validate"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // What its "next" says works: the handler on a local file.
+    std::fs::write(package.join("app.log"), "{\"a\":1}\n{\"a\":2}\n").expect("file");
+    let out = slips(
+        &package,
+        &[
+            "local",
+            "--debug",
+            "--object",
+            "app.log",
+            "--format",
+            "s3-lines,json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "{\"records\":2}");
 
     let again = slips(dir.path(), &["init", "my-handler"]);
     assert_eq!(again.status.code(), Some(1));

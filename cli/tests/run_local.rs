@@ -245,6 +245,22 @@ fn a_failing_handler_retries_then_records_and_a_fix_plus_drain_processes_it() {
     )
     .expect("config");
     let id = items[0]["request_id"].as_str().expect("id").to_string();
+    // One item, recorded once after all three attempts; its kind, not Lambda's
+    // `Unhandled`; times as `slips errors` writes them.
+    let out = work.slips(&["error", "--local", &id]);
+    let shown = text(&out.stdout);
+    assert!(shown.contains("recorded       once (first 20"), "{shown}");
+    assert!(shown.contains("Z), each after 3 attempts"), "{shown}");
+    assert!(
+        shown.contains(
+            "error          HandlerError: s3://logs/fast/poison.json:2: the handler failed"
+        ),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("Unhandled") && !shown.contains("+00:00"),
+        "{shown}"
+    );
     let out = work.slips(&["drain", "--local", "--id", &id, "--dry-run"]);
     assert!(
         text(&out.stdout).contains("would drain 1 item(s)"),

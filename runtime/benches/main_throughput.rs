@@ -1,5 +1,5 @@
-//! Main's throughput on gzip JSON lines, next to `gzip -dc` on the same file
-//! in the same run (the machine is shared and noisy: compare the ratio).
+//! Main's throughput on gzip JSON lines, next to `gzip -dc` (and `pigz -dc`
+//! when installed) on the same file in the same run (the machine is shared and noisy: compare the ratio).
 //!
 //! `cargo bench -p slips --bench main_throughput [-- MB]` (default 200 MB of
 //! ~1 KB CloudTrail-like lines). Prints MB/s of uncompressed data, records/s,
@@ -77,10 +77,17 @@ fn main() -> anyhow::Result<()> {
     };
     let store = LocalStore::files();
 
-    let mut gzip = Vec::new();
+    // The peers on this machine: pigz is optional (`apt-get install pigz`).
+    let peers: Vec<&str> = ["gzip", "pigz"]
+        .into_iter()
+        .filter(|program| installed(program))
+        .collect();
+    let mut peer_times = vec![Vec::new(); peers.len()];
     let mut ours = Vec::new();
     for _ in 0..3 {
-        gzip.push(time(|| gzip_dc(&file))?);
+        for (program, times) in peers.iter().zip(&mut peer_times) {
+            times.push(time(|| decompress_with(program, &file))?);
+        }
         ours.push(time(|| {
             let out = runtime.block_on(main::process::<Count, _>(
                 &config,
@@ -103,17 +110,27 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or_default()
             .as_secs_f64()
     };
-    let (gzip, ours) = (best(&gzip), best(&ours));
-    println!("gzip -dc > /dev/null : {:7.0} MB/s", size_mb / gzip);
+    let ours = best(&ours);
+    for (program, times) in peers.iter().zip(&peer_times) {
+        println!(
+            "{program} -dc > /dev/null : {:7.0} MB/s",
+            size_mb / best(times)
+        );
+    }
+    if !peers.contains(&"pigz") {
+        println!("pigz -dc: not installed (apt-get install pigz), not measured");
+    }
     println!(
         "slips Main (s3-lines, json; counting handler): {:7.0} MB/s, {:.2} M records/s",
         size_mb / ours,
         lines as f64 / ours / 1e6
     );
-    println!(
-        "ratio slips / gzip -dc: {:.2}x (best of 3 each)",
-        gzip / ours
-    );
+    for (program, times) in peers.iter().zip(&peer_times) {
+        println!(
+            "ratio slips / {program} -dc: {:.2}x (best of 3 each)",
+            best(times) / ours
+        );
+    }
     if let Ok(status) = std::fs::read_to_string("/proc/self/status")
         && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
     {
@@ -143,13 +160,22 @@ fn time(mut work: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration
     Ok(started.elapsed())
 }
 
-fn gzip_dc(file: &Path) -> anyhow::Result<()> {
-    let status = Command::new("gzip")
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn decompress_with(program: &str, file: &Path) -> anyhow::Result<()> {
+    let status = Command::new(program)
         .arg("-dc")
         .arg(file)
         .stdout(Stdio::null())
         .status()?;
-    anyhow::ensure!(status.success(), "gzip -dc failed");
+    anyhow::ensure!(status.success(), "{program} -dc failed");
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 
@@ -38,7 +38,7 @@ impl Invoker for LambdaInvoker {
             .payload(Blob::new(payload))
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("invoking {}", self.function))?;
         if output.status_code() != ACCEPTED {
             bail!(

@@ -323,10 +323,9 @@ fn dead_letter(message: &SnsMessage) -> anyhow::Result<Failure> {
     let error_message = attribute("ErrorMessage").unwrap_or_default();
     // Main's message starts with the failure's kind: the code worth keeping
     // (Lambda's ErrorCode is the HTTP status of the failed invocation).
-    let error_code = match main::FailureKind::of_message(&error_message) {
-        Some(kind) => kind.name().to_string(),
-        None => attribute("ErrorCode").unwrap_or_default(),
-    };
+    let error_code = main::FailureKind::of_message(&error_message)
+        .unwrap_or(main::FailureKind::InvocationError)
+        .name();
     Ok(Failure::new(request_id, events, error_code, error_message))
 }
 

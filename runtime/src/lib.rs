@@ -23,6 +23,7 @@ mod local_runner;
 pub mod notification;
 pub mod object;
 mod run;
+mod status_line;
 pub mod telemetry;
 
 pub use anyhow::{self, Context, bail, ensure};

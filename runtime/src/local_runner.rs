@@ -20,10 +20,10 @@ use crate::{aws, lambda, telemetry};
 /// Runs the handler binary from its command line (outside Lambda).
 pub fn main<H: Handler>() -> ExitCode {
     let args = LocalArgs::parse();
-    // The pipeline draws a progress line: only warnings and errors beside it.
-    let level = match &args.command {
-        LocalCommand::Pipeline { .. } => "warn",
-        _ => "info",
+    // Quiet unless asked: warnings and errors, then a summary.
+    let level = match (&args.command, args.verbose) {
+        (LocalCommand::Invoke { .. }, _) => "info",
+        (_, verbose) => telemetry::cli_level(verbose),
     };
     telemetry::init(false, level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -51,6 +51,9 @@ pub fn main<H: Handler>() -> ExitCode {
 struct LocalArgs {
     #[command(subcommand)]
     command: LocalCommand,
+    /// Log each object and retry too, not only warnings and errors.
+    #[arg(short, long, global = true)]
+    verbose: bool,
 }
 
 /// The `-c/--config FILE` option.
@@ -80,7 +83,7 @@ pub struct ObjectArgs {
     )]
     pub events: Option<PathBuf>,
     /// One object instead: `s3://bucket/key`, or a local file (with --format).
-    #[arg(long, value_name = "OBJECT", required_unless_present = "events")]
+    #[arg(long, value_name = "OBJECT")]
     pub object: Option<String>,
     /// The format chain, comma separated (e.g. `s3-lines,json`); by default
     /// the config's bucket_mapping decides.
@@ -91,7 +94,18 @@ pub struct ObjectArgs {
     pub buckets: Option<PathBuf>,
 }
 
+const NOTHING_TO_RUN_ON: &str = "give -d EVENTS.json (object events, e.g. from `slips sample`) \
+     or --object OBJECT (s3://BUCKET/KEY, or a local file with --format)";
+
 impl ObjectArgs {
+    /// Whether something to run on was given (told before a build, by `slips local`).
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.events.is_none() && self.object.is_none() {
+            bail!(NOTHING_TO_RUN_ON);
+        }
+        Ok(())
+    }
+
     /// These options as command-line arguments again.
     pub fn to_args(&self) -> Vec<std::ffi::OsString> {
         let mut args = Vec::new();
@@ -229,12 +243,13 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
                 say(serde_json::to_string(&summary)?)?;
             } else {
                 say(format!(
-                    "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records",
+                    "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records, {} skipped",
                     summary.objects,
                     summary.dropped,
                     summary.processed,
                     summary.failed,
-                    summary.records
+                    summary.records,
+                    summary.skipped
                 ))?;
                 if summary.failed > 0 {
                     say(
@@ -246,6 +261,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
         }
     };
     let mut config = crate::config::load(&config)?.config;
+    let started = std::time::Instant::now();
     let (events, store) = match (events, object) {
         (Some(path), _) => {
             let text =
@@ -253,7 +269,11 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
             let events = event::from_json(&text).with_context(|| format!("{}", path.display()))?;
             let store = match buckets {
                 Some(dir) => Store::Local(LocalStore::buckets(dir)),
-                None => Store::S3(S3Store::new(aws::s3_client(&aws::sdk_config().await))),
+                None => Store::S3(S3Store::new(aws::s3_client(
+                    &aws::connect().await.context(
+                        "the events' objects are read from S3 unless --buckets DIR is given",
+                    )?,
+                ))),
             };
             (events, store)
         }
@@ -263,7 +283,11 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
                     .split_once('/')
                     .filter(|(b, k)| !b.is_empty() && !k.is_empty())
                     .with_context(|| format!("`{object}`: expected s3://BUCKET/KEY"))?;
-                let store = Store::S3(S3Store::new(aws::s3_client(&aws::sdk_config().await)));
+                let store = Store::S3(S3Store::new(aws::s3_client(
+                    &aws::connect()
+                        .await
+                        .with_context(|| format!("reading {object}"))?,
+                )));
                 (vec![object_event(bucket, key)], store)
             }
             None => {
@@ -278,7 +302,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
                 )
             }
         },
-        (None, None) => bail!("give --events FILE or --object OBJECT"),
+        (None, None) => bail!(NOTHING_TO_RUN_ON),
     };
     if let Some(chain) = format {
         override_format(&mut config, &events, &chain)?;
@@ -294,6 +318,16 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
         handed_back: 0,
     }
     .emit();
+    let s = &invocation.summary;
+    eprintln!(
+        "{} object(s): {} processed, {} failed; {} records, {} skipped (on_parse_error: skip) in {:.1} s",
+        events.len(),
+        s.objects,
+        s.failed,
+        s.records,
+        s.skipped,
+        started.elapsed().as_secs_f64()
+    );
     // The result covers the objects that were processed (if any was).
     if invocation.failed.len() < events.len() {
         say(serde_json::to_string(&invocation.output)?)?;

@@ -11,13 +11,24 @@ pub fn init(json: bool, level: &str) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour(json))
-        .with_writer(std::io::stderr);
+        .with_writer(|| crate::status_line::Stderr);
     // A second init (tests, embedding) keeps the first subscriber.
     let _ = if json {
         builder.json().flatten_event(true).without_time().try_init()
     } else {
         builder.compact().try_init()
     };
+}
+
+/// The log filter of a command line: warnings and errors (the AWS SDK's own
+/// only when they are errors: its credential probes warn as they go), or
+/// with `verbose` every step, and AWS errors with the SDK's whole chain.
+pub fn cli_level(verbose: bool) -> &'static str {
+    if verbose {
+        "info,slips::aws=debug,aws_config=warn,aws_runtime=warn,aws_smithy_runtime=warn"
+    } else {
+        "warn,aws_config=error,aws_runtime=error,aws_smithy_runtime=error"
+    }
 }
 
 /// Colours only for a person at a terminal: not in JSON, not into files or
@@ -58,8 +69,10 @@ pub struct RecordSkipped<'a> {
 }
 
 impl RecordSkipped<'_> {
+    /// At info: skipping is what the config asked for (`on_parse_error:
+    /// skip`), and every skip is counted in the invocation's summary.
     pub fn emit(&self) {
-        tracing::warn!(
+        tracing::info!(
             object = self.object,
             line = self.line,
             reason = self.reason,
@@ -132,6 +145,7 @@ impl MainDone<'_> {
                 ("Bytes", bytes as f64),
                 ("Records", s.records as f64),
                 ("FailedObjects", s.failed as f64),
+                ("SkippedRecords", s.skipped as f64),
                 ("HandedBack", self.handed_back as f64),
             ],
         }

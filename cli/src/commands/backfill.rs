@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use slips::event::{Lane, ObjectEvent};
 use slips::lanes::LaneWriter;
@@ -104,7 +104,7 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
                 .set_continuation_token(token.take())
                 .send()
                 .await
-                .map_err(|e| anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(e)))
+                .map_err(slips::aws::sdk_error)
                 .with_context(|| format!("listing {}", args.from))?;
             let mut by_lane: [(Lane, Vec<ObjectEvent>); 2] = [(Lane::Fast, Vec::new()), (Lane::Slow, Vec::new())];
             let mut last_key = None;

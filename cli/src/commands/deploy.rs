@@ -12,9 +12,8 @@ use slips_templates::names::parameter;
 use slips_templates::{Format, Template};
 
 use crate::artifacts::{self, Uploaded};
-use crate::aws_error;
 use crate::change_set::{self, Kind, Prepared, Request, TemplateSource};
-use crate::code_zip::CodeZip;
+use crate::code_zip::{CodeZip, key_prefix};
 use crate::commands::package::{self, BinaryArgs, megabytes};
 use crate::lambda_binary;
 use crate::stack_events::{Progress, Watch};
@@ -36,7 +35,6 @@ pub struct DeployArgs {
 }
 
 pub fn run(args: DeployArgs) -> anyhow::Result<ExitCode> {
-    slips::telemetry::init(false, "warn");
     let Some(loaded) = package::load(&args.config)? else {
         return Ok(ExitCode::FAILURE);
     };
@@ -45,15 +43,95 @@ pub fn run(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let sam = code_location(&config, &args.config)?;
     let template = slips_templates::render(&config)
         .with_context(|| format!("rendering the template of {}", args.config.display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Then everything AWS can refuse, before minutes of building.
+    let aws = runtime.block_on(Preflight::check(&config, sam, args.dry_run))?;
     let zip = match &args.package {
         Some(file) => read_package(file, &config)?,
         None => package::package(&config, &args.binary)?,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(deploy(&config, sam, &template, &zip, args.dry_run))?;
+    runtime.block_on(deploy(&aws, &config, sam, &template, &zip, args.dry_run))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What deploy learnt from AWS before building: who deploys where, and the
+/// clients it goes on with.
+struct Preflight {
+    region: String,
+    s3: aws_sdk_s3::Client,
+    cloudformation: aws_sdk_cloudformation::Client,
+}
+
+impl Preflight {
+    /// Region and credentials set, the caller known to AWS, the code bucket
+    /// there, in the stack's region and writable, the stack in a state that
+    /// can be deployed.
+    async fn check(config: &Config, sam: &Sam, dry_run: bool) -> anyhow::Result<Preflight> {
+        let sdk = slips::aws::connect().await?;
+        let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        let identity = aws_sdk_sts::Client::new(&sdk)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(slips::aws::sdk_error)
+            .context("asking AWS who these credentials are (sts:GetCallerIdentity)")?;
+        eprintln!(
+            "deploying as {} (account {}) to {region}",
+            identity.arn().unwrap_or("?"),
+            identity.account().unwrap_or("?")
+        );
+        let s3 = slips::aws::s3_client(&sdk);
+        let bucket = &sam.code_bucket;
+        let location = s3
+            .get_bucket_location()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(slips::aws::sdk_error)
+            .with_context(|| {
+                format!("sam.code_bucket: reading the bucket {bucket} (does it exist, and may you read it?)")
+            })?;
+        // S3 says no region for us-east-1 (GetBucketLocation's LocationConstraint).
+        let bucket_region = location
+            .location_constraint()
+            .map(|c| c.as_str())
+            .filter(|c| !c.is_empty())
+            .unwrap_or("us-east-1");
+        if bucket_region != region && sdk.endpoint_url().is_none() {
+            bail!(
+                "sam.code_bucket: the bucket {bucket} is in {bucket_region}, the stack goes to \
+                 {region}: Lambda takes code only from a bucket in its own region"
+            );
+        }
+        if !dry_run {
+            // A key of its own, overwritten each time: no delete permission needed.
+            let key = format!(
+                "{}{}/.slips-write-check",
+                key_prefix(&sam.code_prefix),
+                config.stack_name
+            );
+            s3.put_object()
+                .bucket(bucket)
+                .key(&key)
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                    b"slips deploy can write here\n",
+                ))
+                .send()
+                .await
+                .map_err(slips::aws::sdk_error)
+                .with_context(|| format!("sam.code_bucket: writing s3://{bucket}/{key}"))?;
+        }
+        let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
+        let before = change_set::existing(&cloudformation, &config.stack_name).await?;
+        Kind::for_stack(&config.stack_name, before.as_ref())?;
+        Ok(Preflight {
+            region,
+            s3,
+            cloudformation,
+        })
+    }
 }
 
 /// `sam.code_bucket` and `sam.code_prefix`, which deploy cannot do without.
@@ -105,6 +183,7 @@ fn read_package(file: &Path, config: &Config) -> anyhow::Result<CodeZip> {
 }
 
 async fn deploy(
+    aws: &Preflight,
     config: &Config,
     sam: &Sam,
     template: &Template,
@@ -112,20 +191,18 @@ async fn deploy(
     dry_run: bool,
 ) -> anyhow::Result<()> {
     let stack = config.stack_name.as_str();
-    let sdk = slips::aws::sdk_config().await;
-    let region = sdk
-        .region()
-        .map(|r| r.to_string())
-        .context("no AWS region: set AWS_REGION, or a region in your AWS profile")?;
-    let s3 = slips::aws::s3_client(&sdk);
-    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
+    let Preflight {
+        region,
+        s3,
+        cloudformation,
+    } = aws;
 
     let key = zip.key(&sam.code_prefix, stack);
     let url = format!("s3://{}/{key}", sam.code_bucket);
     if dry_run {
         eprintln!("code zip {} would go to {url}", megabytes(zip.bytes.len()));
     } else {
-        match artifacts::upload_if_absent(&s3, &sam.code_bucket, &key, &zip.bytes).await? {
+        match artifacts::upload_if_absent(s3, &sam.code_bucket, &key, &zip.bytes).await? {
             Uploaded::New => eprintln!("uploaded {url} ({})", megabytes(zip.bytes.len())),
             Uploaded::AlreadyThere => eprintln!("{url} is already there"),
         }
@@ -134,8 +211,8 @@ async fn deploy(
     let body = serde_json::to_string(template.value())?;
     let source = if body.len() > artifacts::MAX_TEMPLATE_BODY_BYTES {
         let url = artifacts::upload_template(
-            &s3,
-            &region,
+            s3,
+            region,
             &sam.code_bucket,
             &sam.code_prefix,
             stack,
@@ -147,7 +224,7 @@ async fn deploy(
         TemplateSource::Body(body)
     };
 
-    let before = change_set::existing(&cloudformation, stack).await?;
+    let before = change_set::existing(cloudformation, stack).await?;
     let kind = Kind::for_stack(stack, before.as_ref())?;
     let request = Request {
         stack_name: stack.to_string(),
@@ -165,7 +242,7 @@ async fn deploy(
         Kind::Update => "updating",
     };
     eprintln!("{verb} stack {stack} in {region}: creating a change set");
-    let change_set = match change_set::create(&cloudformation, &request).await? {
+    let change_set = match change_set::create(cloudformation, &request).await? {
         Prepared::NoChanges => {
             if dry_run {
                 print!("{}", template.to_text(Format::Yaml)?);
@@ -192,7 +269,7 @@ async fn deploy(
             },
             change_set.changes.len()
         );
-        change_set::delete(&cloudformation, &change_set.id).await?;
+        change_set::delete(cloudformation, &change_set.id).await?;
         if before.is_none() {
             // The change set made an empty stack (REVIEW_IN_PROGRESS): remove it too.
             cloudformation
@@ -200,7 +277,7 @@ async fn deploy(
                 .stack_name(&change_set.stack_id)
                 .send()
                 .await
-                .map_err(aws_error::readable)
+                .map_err(slips::aws::sdk_error)
                 .with_context(|| format!("removing the empty stack {stack} of the dry run"))?;
         }
         eprintln!("dry run: the change set was deleted; nothing changed");
@@ -208,8 +285,8 @@ async fn deploy(
     }
 
     eprint!("{} change(s):\n{changes}", change_set.changes.len());
-    let watch = Watch::start(&cloudformation, &change_set.stack_id).await?;
-    change_set::execute(&cloudformation, &change_set).await?;
+    let watch = Watch::start(cloudformation, &change_set.stack_id).await?;
+    change_set::execute(cloudformation, &change_set).await?;
     let mut progress = Progress::new(verb, stack, Some(change_set.changes.len()));
     let outcome = watch.until_done(&mut progress).await?;
     if outcome.succeeded() {

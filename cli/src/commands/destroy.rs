@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use slips::config::OnDelete;
 
-use crate::aws_error;
 use crate::change_set;
 use crate::commands::package;
 use crate::stack_events::{Progress, Watch};
@@ -24,7 +23,6 @@ pub struct DestroyArgs {
 }
 
 pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
-    slips::telemetry::init(false, "warn");
     let Some(loaded) = package::load(&args.config)? else {
         return Ok(ExitCode::FAILURE);
     };
@@ -34,7 +32,7 @@ pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let sdk = slips::aws::sdk_config().await;
+        let sdk = slips::aws::connect().await?;
         let region = sdk.region().map_or("?".to_string(), |r| r.to_string());
         let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
         let Some(state) = change_set::existing(&cloudformation, stack).await? else {
@@ -63,7 +61,7 @@ pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
             .stack_name(&state.id)
             .send()
             .await
-            .map_err(aws_error::readable)
+            .map_err(slips::aws::sdk_error)
             .with_context(|| format!("deleting stack {stack}"))?;
         let mut progress = Progress::new("deleting", stack, None);
         let outcome = watch.until_done(&mut progress).await?;

@@ -202,8 +202,7 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
     for item in &items {
         if let Some(record) = item.lane_record.as_ref().filter(|_| item.events.is_empty()) {
             rows.push([
-                item.last_failure
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                time(item.last_failure),
                 item.request_id.clone(),
                 "-".into(),
                 format!(
@@ -217,8 +216,7 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
         }
         for event in &item.events {
             rows.push([
-                item.last_failure
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                time(item.last_failure),
                 item.request_id.clone(),
                 event.bucket_name.clone(),
                 event.object_key.clone(),
@@ -279,16 +277,31 @@ pub fn error(args: ErrorArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Attempts before a failure is recorded: the first, and Main's retries
+/// (Lambda's on AWS, the local pipeline's likewise).
+const ATTEMPTS: u32 = slips_templates::limits::MAX_ASYNC_RETRIES + 1;
+
+/// A time as every listing shows it: UTC, to the second.
+pub(super) fn time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn describe(item: &ErrorItem) -> String {
     let mut out = format!(
-        "request id     {}\nlane           {}\nfailures       {} (first {}, last {})\nerror          {} {}\nobjects\n",
+        "request id     {}\nlane           {}\nrecorded       {} (first {}, last {}), each after {ATTEMPTS} attempts\nerror          {}: {}\nobjects\n",
         item.request_id,
         item.lane.map_or("-", Lane::name),
-        item.count,
-        item.first_failure.to_rfc3339(),
-        item.last_failure.to_rfc3339(),
+        match item.count {
+            1 => "once".to_string(),
+            n => format!("{n} times"),
+        },
+        time(item.first_failure),
+        time(item.last_failure),
         item.error_code,
+        // The message leads with its kind already (`ParseError: s3://…`).
         item.error_message
+            .strip_prefix(&format!("{}: ", item.error_code))
+            .unwrap_or(&item.error_message)
     );
     for event in &item.events {
         out.push_str(&format!(
@@ -426,7 +439,7 @@ async fn remote_drain(
         .payload(aws_sdk_lambda::primitives::Blob::new(request))
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)))
+        .map_err(slips::aws::sdk_error)
         .with_context(|| format!("invoking {function}"))?;
     let payload = answer
         .payload()

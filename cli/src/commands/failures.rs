@@ -33,12 +33,7 @@ pub fn summary(queued: &[QueuedFailure]) {
         .iter()
         .filter_map(|m| m.sent_at)
         .min()
-        .map(|t| {
-            format!(
-                ", the oldest sent {}",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            )
-        })
+        .map(|t| format!(", the oldest sent {}", super::errors::time(t)))
         .unwrap_or_default();
     println!(
         "failure queue: {} message(s) waiting{oldest}: {batches} lane batch(es) a Dispatcher gave up on, \
@@ -67,9 +62,7 @@ pub fn print(queued: &[QueuedFailure], config: Option<&Config>, json: bool) -> a
     }
     warn_expiring(&[], queued, config);
     for message in queued {
-        let sent = message.sent_at.map_or("-".into(), |t| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        });
+        let sent = message.sent_at.map_or("-".into(), super::errors::time);
         let (kind, detail) = describe(message);
         let error = message
             .error()

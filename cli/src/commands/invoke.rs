@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 
 use crate::build;
 use crate::stack::Deployed;
@@ -42,7 +42,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             .function_name(&name)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)))
+            .map_err(slips::aws::sdk_error)
             .with_context(|| format!("reading the configuration of {name}"))?;
         let mut environment = configuration
             .environment()

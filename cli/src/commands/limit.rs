@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use slips::config::Throttle;
 use slips::event::Lane;
 
@@ -54,14 +54,13 @@ async fn limit(
     let lambda = aws_sdk_lambda::Client::new(&deployed.sdk);
     let function = deployed.dispatcher(lane)?;
     let mapping = deployed.mapping(lane)?;
-    let sdk_error = |e: &dyn std::fmt::Display| anyhow!("{e}");
 
     let current = lambda
         .get_function_configuration()
         .function_name(function)
         .send()
         .await
-        .map_err(|e| sdk_error(&aws_sdk_lambda::error::DisplayErrorContext(e)))
+        .map_err(slips::aws::sdk_error)
         .with_context(|| format!("reading {function}"))?;
     let mut variables = current
         .environment()
@@ -77,7 +76,7 @@ async fn limit(
         .uuid(mapping)
         .send()
         .await
-        .map_err(|e| sdk_error(&aws_sdk_lambda::error::DisplayErrorContext(e)))
+        .map_err(slips::aws::sdk_error)
         .with_context(|| format!("reading event source mapping {mapping}"))?
         .batch_size()
         .map_or("?".into(), |b| b.to_string());
@@ -93,7 +92,7 @@ async fn limit(
             .environment(environment)
             .send()
             .await
-            .map_err(|e| sdk_error(&aws_sdk_lambda::error::DisplayErrorContext(e)))
+            .map_err(slips::aws::sdk_error)
             .with_context(|| format!("setting {} of {function}", slips::env::DELAY))?;
     }
     if let Some(batch_size) = batch_size {
@@ -103,7 +102,7 @@ async fn limit(
             .batch_size(batch_size as i32)
             .send()
             .await
-            .map_err(|e| sdk_error(&aws_sdk_lambda::error::DisplayErrorContext(e)))
+            .map_err(slips::aws::sdk_error)
             .with_context(|| format!("setting the batch size of event source mapping {mapping}"))?;
     }
     let shown = |old: &str, new: Option<u32>| match new {

@@ -15,7 +15,13 @@ pub struct LocalArgs {
     debug: bool,
 }
 
-pub fn run(config_file: &std::path::Path, args: LocalArgs) -> anyhow::Result<ExitCode> {
+pub fn run(
+    config_file: &std::path::Path,
+    args: LocalArgs,
+    verbose: bool,
+) -> anyhow::Result<ExitCode> {
+    // Before a build of minutes: what to run on, and the config.
+    args.what.check()?;
     let loaded = slips::config::load(config_file)?;
     eprint!("{}", loaded.warnings.render());
     let profile = build::Profile::optimised(!args.debug);
@@ -26,5 +32,8 @@ pub fn run(config_file: &std::path::Path, args: LocalArgs) -> anyhow::Result<Exi
         .arg("--config")
         .arg(config_file)
         .args(args.what.to_args());
+    if verbose {
+        handler.arg("--verbose");
+    }
     build::run_handler(handler)
 }

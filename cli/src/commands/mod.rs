@@ -19,8 +19,7 @@ pub mod validate;
 /// The `-c/--config FILE` option of every command that reads a config.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConfigArg {
-    /// The config file (for the commands that reach AWS, its stack_name
-    /// names the deployed stack).
+    /// The slips config file.
     #[arg(
         short,
         long = "config",

@@ -15,8 +15,9 @@ use crate::lambda_binary;
 /// How the handler binary is obtained (shared by `package` and `deploy`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct BinaryArgs {
-    /// Build the handler in debug mode instead of release: much faster to
-    /// build, slower to run. For trials and tests, not for production.
+    /// Build the handler in debug mode instead of the size-optimised
+    /// `lambda` profile (release, fat LTO): much faster to build, slower to
+    /// run. For trials and tests, not for production.
     #[arg(long)]
     pub debug: bool,
     /// Use this already built handler binary instead of building
@@ -39,7 +40,6 @@ pub struct PackageArgs {
 }
 
 pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
-    slips::telemetry::init(false, "warn");
     let Some(loaded) = load(&args.config)? else {
         return Ok(ExitCode::FAILURE);
     };

@@ -20,7 +20,7 @@ pub struct RunArgs {
     debug: bool,
 }
 
-pub fn run(config_file: &Path, args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(config_file: &Path, args: RunArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     if !args.local {
         bail!(
             "give --local: `slips run` runs the pipeline on this machine (on AWS, `slips deploy` and the stack do)"
@@ -42,5 +42,8 @@ pub fn run(config_file: &Path, args: RunArgs) -> anyhow::Result<ExitCode> {
         .arg("--config")
         .arg(config_file)
         .args(args.pipeline.to_args());
+    if verbose {
+        pipeline.arg("--verbose");
+    }
     build::run_handler(pipeline)
 }

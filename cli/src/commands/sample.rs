@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use slips::event::ObjectEvent;
 
 #[derive(Debug, clap::Args)]
@@ -28,7 +28,7 @@ pub fn run(args: SampleArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let events = runtime.block_on(async {
-        let sdk = slips::aws::sdk_config().await;
+        let sdk = slips::aws::connect().await?;
         let s3 = slips::aws::s3_client(&sdk);
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
         let mut events = Vec::new();
@@ -41,7 +41,7 @@ pub fn run(args: SampleArgs) -> anyhow::Result<ExitCode> {
                     .max_keys(LISTED_PER_PREFIX)
                     .send()
                     .await
-                    .map_err(|e| anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(e)))
+                    .map_err(slips::aws::sdk_error)
                     .with_context(|| format!("listing s3://{bucket}/{}", mapping.prefix))?;
                 let mut objects: Vec<_> = listed
                     .contents()

@@ -22,13 +22,23 @@ pub struct Loaded {
 /// Why a config did not load.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read config file {}: {source}", file.display())]
+    // The source is not repeated here: `{:#}` prints the chain.
+    #[error("cannot read config file {}{}", file.display(), read_hint(source))]
     Read {
         file: PathBuf,
         source: std::io::Error,
     },
     #[error("{0}")]
     Invalid(Report),
+}
+
+/// What to do about a config that is not there.
+fn read_hint(error: &std::io::Error) -> &'static str {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        " (give one with -c FILE, or create one with `slips init`)"
+    } else {
+        ""
+    }
 }
 
 /// Reads and checks the config file at `file`.

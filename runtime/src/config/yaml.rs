@@ -65,6 +65,34 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// The reader's error, pointed at its cause. A tab is reported where the
+/// reader gave up, often the end of the line before (a plain scalar may go
+/// on over lines): point at the tab itself.
+fn syntax_error(text: &str, mark: Marker, info: &str) -> SyntaxError {
+    let at = mark.into();
+    if !info.contains("found a tab") {
+        return SyntaxError {
+            at,
+            message: info.to_string(),
+        };
+    }
+    let from: usize = text.chars().take(mark.index()).map(char::len_utf8).sum();
+    let Some(tab) = text[from..].find('\t').map(|i| from + i) else {
+        return SyntaxError {
+            at,
+            message: info.to_string(),
+        };
+    };
+    let before = &text[..tab];
+    SyntaxError {
+        at: Position {
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+        },
+        message: "a tab character: YAML indents with spaces only".into(),
+    }
+}
+
 /// Parses one YAML document into a positioned tree.
 ///
 /// Rejects what a config file never needs and would only hide mistakes:
@@ -88,10 +116,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     };
     Parser::new_from_str(text)
         .load(&mut builder, true)
-        .map_err(|e| SyntaxError {
-            at: (*e.marker()).into(),
-            message: e.info().to_string(),
-        })?;
+        .map_err(|e| syntax_error(text, *e.marker(), e.info()))?;
     if let Some(error) = builder.error {
         return Err(error);
     }

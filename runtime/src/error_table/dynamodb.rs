@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
@@ -101,7 +101,7 @@ impl ErrorStore for DynamoErrorTable {
             .update_expression(update)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| {
                 format!(
                     "recording request {} in table {}",
@@ -121,7 +121,7 @@ impl ErrorStore for DynamoErrorTable {
             )
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("scanning table {}", self.table))?;
         let mut page = Page::default();
         for item in output.items() {
@@ -153,7 +153,7 @@ impl ErrorStore for DynamoErrorTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("reading request {request_id} from table {}", self.table))?;
         output.item().map(from_item).transpose()
     }
@@ -165,7 +165,7 @@ impl ErrorStore for DynamoErrorTable {
             .key("request_id", s(request_id))
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("deleting request {request_id} from table {}", self.table))?;
         Ok(())
     }
@@ -186,7 +186,7 @@ impl ErrorStore for DynamoErrorTable {
             .expression_attribute_values(":key", s(first.map_or("", |e| e.object_key.as_str())))
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("updating request {request_id} in table {}", self.table))?;
         Ok(())
     }

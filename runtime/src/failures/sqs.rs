@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chrono::{DateTime, Utc};
 
@@ -41,7 +41,7 @@ impl SqsFailureQueue {
             .queue_owner_aws_account_id(account)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("finding the queue {arn}"))?
             .queue_url
             .with_context(|| format!("SQS gave no URL for {arn}"))?;
@@ -67,7 +67,7 @@ impl FailureQueue for SqsFailureQueue {
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("receiving from {}", self.url))?;
         Ok(out
             .messages()
@@ -104,7 +104,7 @@ impl FailureQueue for SqsFailureQueue {
             .receipt_handle(&failure.receipt)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| {
                 format!("deleting message {} from {}", failure.message_id, self.url)
             })?;
@@ -119,7 +119,7 @@ impl FailureQueue for SqsFailureQueue {
             .visibility_timeout(0)
             .send()
             .await
-            .map_err(|e| anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| format!("releasing message {} of {}", failure.message_id, self.url))?;
         Ok(())
     }

@@ -55,10 +55,13 @@ pub enum FailureKind {
     HandlerPanic,
     /// Main's time ran out while reading it (or before it was reached).
     Timeout,
+    /// The invocation failed outside any one object: the handler's `setup`
+    /// or `result`, handing objects back, or Lambda itself (out of memory).
+    InvocationError,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 10] = [
+    pub const ALL: [FailureKind; 11] = [
         FailureKind::ObjectNotFound,
         FailureKind::AccessDenied,
         FailureKind::ObjectChanged,
@@ -69,6 +72,7 @@ impl FailureKind {
         FailureKind::HandlerError,
         FailureKind::HandlerPanic,
         FailureKind::Timeout,
+        FailureKind::InvocationError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +87,7 @@ impl FailureKind {
             FailureKind::HandlerError => "HandlerError",
             FailureKind::HandlerPanic => "HandlerPanic",
             FailureKind::Timeout => "Timeout",
+            FailureKind::InvocationError => "InvocationError",
         }
     }
 
@@ -117,6 +122,13 @@ fn classified(kind: FailureKind, error: anyhow::Error) -> anyhow::Error {
 /// The kind of an object's failure, if it has one.
 pub fn kind_of(error: &anyhow::Error) -> Option<FailureKind> {
     error.downcast_ref::<Classified>().map(|c| c.kind)
+}
+
+/// The error code an invocation's failure is recorded under.
+pub fn error_code(error: &anyhow::Error) -> &'static str {
+    kind_of(error)
+        .unwrap_or(FailureKind::InvocationError)
+        .name()
 }
 
 /// What one invocation did.

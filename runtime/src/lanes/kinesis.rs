@@ -113,7 +113,7 @@ impl KinesisLanes {
                 }
                 Err(error) => {
                     let permanent = is_permanent(&error);
-                    let reason = format!("{}", aws_sdk_kinesis::error::DisplayErrorContext(error));
+                    let reason = crate::aws::sdk_error(error).to_string();
                     if permanent {
                         return Err(LaneError {
                             lane,
@@ -197,7 +197,6 @@ impl LaneReader for KinesisLanes {
         let lane = Lane::ALL
             .into_iter()
             .find(|lane| self.stream(*lane) == stream);
-        let sdk = |e: String| anyhow::anyhow!(e);
         let mut iterator = self
             .client
             .get_shard_iterator()
@@ -207,7 +206,7 @@ impl LaneReader for KinesisLanes {
             .starting_sequence_number(&range.start_sequence_number)
             .send()
             .await
-            .map_err(|e| sdk(aws_sdk_kinesis::error::DisplayErrorContext(e).to_string()))
+            .map_err(crate::aws::sdk_error)
             .with_context(|| {
                 format!(
                     "reading {stream} {} from {} (expired? a stream keeps records only for its retention)",
@@ -225,7 +224,7 @@ impl LaneReader for KinesisLanes {
                 .limit(MAX_GET_RECORDS)
                 .send()
                 .await
-                .map_err(|e| sdk(aws_sdk_kinesis::error::DisplayErrorContext(e).to_string()))
+                .map_err(crate::aws::sdk_error)
                 .with_context(|| format!("reading {stream} {}", range.shard_id))?;
             if out.records().is_empty() {
                 empty += 1;

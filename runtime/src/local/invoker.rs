@@ -42,16 +42,17 @@ impl<H: Handler> Invoker for LocalInvoker<'_, H> {
                     .await
                 {
                     Ok(handled) => {
-                        self.counters
-                            .succeeded(handled.summary.objects, handled.summary.records);
+                        self.counters.succeeded(&handled.summary);
                         queue.extend(handed_back.take());
                         last_error = None;
                         break;
                     }
                     Err(error) => {
-                        tracing::warn!(
+                        // Retries are expected; what is left failing is recorded (and warned).
+                        tracing::info!(
                             request_id,
                             attempt,
+                            of = ATTEMPTS,
                             error = main::error_message(&error),
                             "invocation failed"
                         );
@@ -60,11 +61,10 @@ impl<H: Handler> Invoker for LocalInvoker<'_, H> {
                 }
             }
             if let Some(error) = last_error {
-                let kind = main::kind_of(&error).map_or("Unhandled", main::FailureKind::name);
                 self.state.dlq_push(&Failure::new(
                     request_id,
                     events,
-                    kind,
+                    main::error_code(&error),
                     main::error_message(&error),
                 ))?;
             }

@@ -56,6 +56,8 @@ pub struct RunSummary {
     pub dropped: u64,
     /// Records delivered to the handler by successful invocations.
     pub records: u64,
+    /// Records that did not parse and were skipped (`on_parse_error: skip`).
+    pub skipped: u64,
 }
 
 /// Shared counters of a run.
@@ -69,12 +71,14 @@ pub(super) struct Counters {
     processed: AtomicU64,
     failed: AtomicU64,
     records: AtomicU64,
+    skipped: AtomicU64,
 }
 
 impl Counters {
-    pub(super) fn succeeded(&self, events: u64, records: u64) {
-        self.processed.fetch_add(events, Ordering::Relaxed);
-        self.records.fetch_add(records, Ordering::Relaxed);
+    pub(super) fn succeeded(&self, summary: &crate::functions::main::Summary) {
+        self.processed.fetch_add(summary.objects, Ordering::Relaxed);
+        self.records.fetch_add(summary.records, Ordering::Relaxed);
+        self.skipped.fetch_add(summary.skipped, Ordering::Relaxed);
     }
 }
 
@@ -168,6 +172,7 @@ pub async fn run<H: Handler>(
         failed: counters.failed.load(Ordering::SeqCst),
         dropped: counters.dropped.load(Ordering::SeqCst),
         records: counters.records.load(Ordering::SeqCst),
+        skipped: counters.skipped.load(Ordering::SeqCst),
     })
 }
 

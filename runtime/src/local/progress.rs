@@ -29,19 +29,17 @@ impl Progress {
         }
         self.last_line = Instant::now();
         let line = self.line(snapshot);
-        let mut err = std::io::stderr().lock();
-        let _ = if self.terminal {
-            write!(err, "\r\x1b[2K{line}")
+        if self.terminal {
+            crate::status_line::show(line);
         } else {
-            writeln!(err, "{line}")
-        };
-        let _ = err.flush();
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
     }
 
     pub fn finish(&mut self, snapshot: &Snapshot) {
         if self.terminal {
-            let line = self.line(snapshot);
-            let _ = writeln!(std::io::stderr(), "\r\x1b[2K{line}");
+            crate::status_line::show(self.line(snapshot));
+            crate::status_line::finish();
         }
     }
 

@@ -77,7 +77,7 @@ impl ObjectStore for S3Store {
                                 version
                                     .map(|v| format!(" (version {v})"))
                                     .unwrap_or_default(),
-                                aws_sdk_s3::error::DisplayErrorContext(e)
+                                crate::aws::sdk_error(e)
                             ),
                         )
                     }
