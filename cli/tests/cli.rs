@@ -412,6 +412,14 @@ fn missing_credentials_are_one_line_for_every_aws_command() {
             "--object",
             "s3://example-app-logs/a.json",
         ],
+        &[
+            "local",
+            "-c",
+            "config.example.yml",
+            "--debug",
+            "-d",
+            "examples/events.json",
+        ],
     ] {
         let out = slips_with_aws(args, &NO_CREDENTIALS, &NOWHERE);
         let stderr = text(&out.stderr);
@@ -479,5 +487,51 @@ fn verbose_shows_the_sdk_chain_behind_the_line() {
         1,
         "{}",
         text(&quiet.stderr)
+    );
+}
+
+#[test]
+fn local_events_without_buckets_say_they_are_read_from_s3() {
+    let out = slips_with_aws(
+        &[
+            "local",
+            "-c",
+            "config.example.yml",
+            "--debug",
+            "-d",
+            "examples/events.json",
+        ],
+        &NO_CREDENTIALS,
+        &NOWHERE,
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error: the events' objects are read from S3 unless --buckets DIR is given: no AWS credentials found"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stack_that_is_not_deployed_is_said_so() {
+    // On the test's AWS (moto): a stack name nobody deployed.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example = std::fs::read_to_string(repo_root().join("config.example.yml")).expect("example");
+    let handler = repo_root().join("handlers/log-counter");
+    let config = example
+        .replace(
+            "stack_name: slips-example",
+            "stack_name: never-deployed-here",
+        )
+        .replace(
+            "path: handlers/log-counter",
+            &format!("path: {}", handler.display()),
+        );
+    std::fs::write(dir.path().join("config.yml"), config).expect("config");
+    let out = slips(dir.path(), &["errors"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: the stack never-deployed-here is not deployed in us-east-1 (`slips deploy` creates it)"
     );
 }
