@@ -41,14 +41,36 @@ impl Profile {
                 "--config=profile.lambda.codegen-units=1",
                 "--config=profile.lambda.strip=true",
                 "--config=profile.lambda.panic=\"unwind\"",
-                // Release leaves most dependencies unoptimised for build time
-                // (the workspace Cargo.toml): for Lambda, small again.
-                "--config=profile.lambda.package.\"*\".opt-level=\"s\"",
                 // Leaves the local runner (clap, SQLite, YAML) out of the zip.
                 "--config=build.rustflags=[\"--cfg\",\"slips_lambda\"]",
             ],
         }
     }
+}
+
+/// The packages the release profile of `package`'s workspace gives an
+/// opt-level of their own (`[profile.release.package.NAME]`).
+fn release_overrides(package: &Path) -> Vec<String> {
+    // The workspace root's manifest holds the profiles: the first one up
+    // from the package that has a [workspace] table.
+    let manifest = package
+        .ancestors()
+        .map(|dir| dir.join("Cargo.toml"))
+        .filter_map(|file| std::fs::read_to_string(file).ok())
+        .find(|text| text.lines().any(|line| line.trim() == "[workspace]"));
+    let Some(manifest) = manifest else {
+        return Vec::new();
+    };
+    manifest
+        .lines()
+        .filter_map(|line| {
+            line.trim()
+                .strip_prefix("[profile.release.package.")?
+                .strip_suffix(']')
+        })
+        .map(|name| name.trim_matches('"').to_string())
+        .filter(|name| name != "*")
+        .collect()
 }
 
 /// Builds the handler package at `package` and returns its binary.
@@ -64,6 +86,16 @@ pub fn handler_binary(package: &Path, profile: Profile) -> anyhow::Result<PathBu
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     cargo.args(profile.cargo_args());
+    if profile == Profile::Lambda {
+        // The lambda profile inherits release's per-package opt-levels
+        // (slips's own release leaves most dependencies unoptimised for
+        // build time, the record path at 3): for Lambda, all small again.
+        for name in std::iter::once("*".to_string()).chain(release_overrides(package)) {
+            cargo.arg(format!(
+                "--config=profile.lambda.package.\"{name}\".opt-level=\"s\""
+            ));
+        }
+    }
     let output = cargo
         .output()
         .context("running cargo (is it installed and on PATH?)")?;
@@ -156,5 +188,19 @@ pub fn run_handler(mut handler: std::process::Command) -> anyhow::Result<std::pr
             Some(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(1)),
             None => std::process::ExitCode::FAILURE,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_builds_undo_every_release_override_of_the_workspace() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let names = release_overrides(&root.join("handlers/log-counter"));
+        assert!(names.contains(&"zlib-rs".to_string()), "{names:?}");
+        assert!(names.contains(&"libsqlite3-sys".to_string()), "{names:?}");
+        assert!(!names.contains(&"*".to_string()));
     }
 }

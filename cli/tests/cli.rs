@@ -535,3 +535,25 @@ fn a_stack_that_is_not_deployed_is_said_so() {
         "error: the stack never-deployed-here is not deployed in us-east-1 (`slips deploy` creates it)"
     );
 }
+
+#[test]
+fn instance_metadata_that_cannot_help_is_still_no_credentials() {
+    // Metadata not disabled but unreachable (nothing listens on port 9), as
+    // on a laptop; and `slips` must not take the SDK's seconds of retries.
+    let set = [
+        ("AWS_CONFIG_FILE", "/nonexistent/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let mut unset = NO_CREDENTIALS.to_vec();
+    unset.push("AWS_EC2_METADATA_DISABLED");
+    let out = slips_with_aws(&["errors", "-c", "config.example.yml"], &unset, &set);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no AWS credentials found"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}

@@ -35,22 +35,26 @@ pub async fn connect() -> anyhow::Result<aws_config::SdkConfig> {
             .max_attempts(1)
             .build()
     };
-    // The default chains, with the short probe.
-    let region = aws_config::meta::region::RegionProviderChain::first_try(
-        aws_config::environment::EnvironmentVariableRegionProvider::new(),
-    )
-    .or_else(aws_config::profile::ProfileFileRegionProvider::new())
-    .or_else(
-        aws_config::imds::region::ImdsRegionProvider::builder()
-            .imds_client(imds())
-            .build(),
-    );
+    // The default chains, with the short probe (the credential chain asks
+    // for the region too).
+    let region = || {
+        aws_config::meta::region::RegionProviderChain::first_try(
+            aws_config::environment::EnvironmentVariableRegionProvider::new(),
+        )
+        .or_else(aws_config::profile::ProfileFileRegionProvider::new())
+        .or_else(
+            aws_config::imds::region::ImdsRegionProvider::builder()
+                .imds_client(imds())
+                .build(),
+        )
+    };
     let credentials = aws_config::default_provider::credentials::Builder::default()
+        .region(region())
         .imds_client(imds())
         .build()
         .await;
     let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
+        .region(region())
         .credentials_provider(credentials)
         .load()
         .await;
@@ -181,6 +185,20 @@ fn credentials_line(error: &CredentialsError) -> String {
         CredentialsError::ProviderTimedOut(_) => {
             "loading AWS credentials timed out (an SSO or credential process that did not answer?)"
                 .into()
+        }
+        // Instance metadata is the chain's last resort: when it cannot
+        // help either, nothing gave credentials.
+        other
+            if causes(other).any(|e| {
+                e.downcast_ref::<aws_config::imds::client::error::ImdsError>()
+                    .is_some()
+            }) =>
+        {
+            let innermost = causes(other)
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            format!("{NO_CREDENTIALS} (instance metadata answered: {innermost})")
         }
         // The provider's own words: an expired SSO session, a bad profile...
         other => {

@@ -13,6 +13,7 @@ fn shown() -> MutexGuard<'static, Option<String>> {
 }
 
 /// Draws `line` as the status line, in place of the one before.
+#[cfg(not(slips_lambda))] // Lambda has no terminal
 pub fn show(line: String) {
     let mut shown = shown();
     let mut err = io::stderr().lock();
@@ -22,6 +23,7 @@ pub fn show(line: String) {
 }
 
 /// Leaves the status line as drawn; what is written next starts below it.
+#[cfg(not(slips_lambda))]
 pub fn finish() {
     if shown().take().is_some() {
         let _ = writeln!(io::stderr());

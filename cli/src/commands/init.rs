@@ -102,7 +102,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A first release build from nothing, as measured by `scripts/first-build`.
-const FIRST_BUILD_MINUTES: u32 = 8;
+const FIRST_BUILD_MINUTES: u32 = 4;
 
 /// The path from the directory `from` to `to`, both absolute.
 fn relative(from: &Path, to: &Path) -> PathBuf {
