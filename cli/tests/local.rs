@@ -273,6 +273,23 @@ fn init_scaffolds_a_package_whose_config_validates() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "{\"records\":2}");
+    // Its own unit tests, through slips::testing.
+    let test = std::process::Command::new(env!("CARGO"))
+        .args(["test", "--quiet"])
+        .current_dir(&package)
+        .output()
+        .expect("cargo test");
+    assert!(
+        test.status.success(),
+        "{}\n{}",
+        text(&test.stdout),
+        text(&test.stderr)
+    );
+    assert!(
+        text(&test.stdout).contains("2 passed"),
+        "{}",
+        text(&test.stdout)
+    );
 
     let again = slips(dir.path(), &["init", "my-handler"]);
     assert_eq!(again.status.code(), Some(1));

@@ -70,11 +70,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let config = config();
-    let event = ObjectEvent {
-        bucket_name: String::new(),
-        object_key: file.display().to_string(),
-        ..serde_json::from_value(json!({"bucket_name": "", "object_key": ""}))?
-    };
+    let event = ObjectEvent::new("", &file.display().to_string());
     let store = LocalStore::files();
 
     // The peers on this machine: pigz is optional (`apt-get install pigz`).

@@ -97,6 +97,26 @@ impl fmt::Display for Lane {
 }
 
 impl ObjectEvent {
+    /// An `ObjectCreated:Put` event of `key` in `bucket`, nothing else known
+    /// (size 0, no ETag, time, lane or version): set what you know with
+    /// `ObjectEvent { object_size, ..ObjectEvent::new(bucket, key) }`.
+    pub fn new(bucket: &str, key: &str) -> ObjectEvent {
+        ObjectEvent {
+            aws_region: String::new(),
+            event_time: String::new(),
+            event_name: "ObjectCreated:Put".into(),
+            bucket_name: bucket.into(),
+            bucket_arn: format!("arn:aws:s3:::{bucket}"),
+            object_key: key.into(),
+            object_size: 0,
+            object_etag: String::new(),
+            dest_stream: String::new(),
+            lane: None,
+            sequencer: None,
+            version_id: None,
+        }
+    }
+
     /// `s3://bucket/key`, how errors and logs name the object (a local
     /// file, which has no bucket, by its path).
     pub fn url(&self) -> String {

@@ -25,6 +25,7 @@ pub mod object;
 mod run;
 mod status_line;
 pub mod telemetry;
+pub mod testing;
 
 pub use anyhow::{self, Context, bail, ensure};
 pub use handler::{Error, Handler, Meta, Record, Result, Source};

@@ -288,7 +288,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
                         .await
                         .with_context(|| format!("reading {object}"))?,
                 )));
-                (vec![object_event(bucket, key)], store)
+                (vec![ObjectEvent::new(bucket, key)], store)
             }
             None => {
                 let Some(_) = &format else {
@@ -297,7 +297,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
                     );
                 };
                 (
-                    vec![object_event("", &object)],
+                    vec![ObjectEvent::new("", &object)],
                     Store::Local(LocalStore::files()),
                 )
             }
@@ -357,23 +357,6 @@ fn say(line: impl std::fmt::Display) -> anyhow::Result<()> {
 enum Store {
     S3(S3Store),
     Local(LocalStore),
-}
-
-fn object_event(bucket: &str, key: &str) -> ObjectEvent {
-    ObjectEvent {
-        aws_region: String::new(),
-        event_time: String::new(),
-        event_name: "ObjectCreated:Put".into(),
-        bucket_name: bucket.into(),
-        bucket_arn: format!("arn:aws:s3:::{bucket}"),
-        object_key: key.into(),
-        object_size: 0,
-        object_etag: String::new(),
-        dest_stream: String::new(),
-        lane: None,
-        sequencer: None,
-        version_id: None,
-    }
 }
 
 /// `--format`: every object given is read with this chain.

@@ -37,8 +37,10 @@ fn config() -> Config {
 }
 
 fn event(bucket: &str, key: &str) -> ObjectEvent {
-    serde_json::from_value(json!({"bucket_name": bucket, "object_key": key, "object_size": 10}))
-        .expect("event")
+    ObjectEvent {
+        object_size: 10,
+        ..ObjectEvent::new(bucket, key)
+    }
 }
 
 /// Counts PutRecords entries per call, and makes Kinesis reject the first

@@ -25,11 +25,10 @@ fn config() -> Config {
 }
 
 fn event(key: &str, lane: Option<Lane>) -> ObjectEvent {
-    let mut event: ObjectEvent =
-        serde_json::from_value(json!({"bucket_name": "app-logs", "object_key": key}))
-            .expect("event");
-    event.lane = lane;
-    event
+    ObjectEvent {
+        lane,
+        ..ObjectEvent::new("app-logs", key)
+    }
 }
 
 /// The sequence numbers of a one-shard stream's records, in order.

@@ -126,15 +126,11 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
                     aws_region: deployed.sdk.region().map(|r| r.to_string()).unwrap_or_default(),
                     event_time: modified.map(|m| m.to_rfc3339()).unwrap_or_default(),
                     event_name: "ObjectCreated:Backfill".into(),
-                    bucket_name: bucket.to_string(),
-                    bucket_arn: format!("arn:aws:s3:::{bucket}"),
-                    object_key: key.to_string(),
                     object_size: object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
                     object_etag: object.e_tag().unwrap_or_default().trim_matches('"').to_string(),
                     dest_stream: lanes.stream(lane).to_string(),
                     lane: Some(lane),
-                    sequencer: None,
-                    version_id: None,
+                    ..ObjectEvent::new(bucket, key)
                 });
             }
             for (lane, events) in &by_lane {

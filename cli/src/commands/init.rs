@@ -256,4 +256,29 @@ impl Handler for MyHandler {
 fn main() -> std::process::ExitCode {
     slips::run::<MyHandler>()
 }
+
+// `cargo test`: the handler on a few records, as Main would run it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slips::testing::{Trial, json};
+
+    #[test]
+    fn counts_every_record_without_a_tag() {
+        let ran = Trial::new("s3-lines,json")
+            .run_blocking::<MyHandler>(b"{\"a\":1}\n{\"a\":2}\n")
+            .expect("runs");
+        assert_eq!(ran.output.records, 2);
+        assert_eq!(ran.records[1].line, Some(2));
+    }
+
+    #[test]
+    fn counts_only_the_tag_asked_for() {
+        let ran = Trial::new("s3-lines,json")
+            .args(json!({"tag": "aws.cloudtrail.AwsApiCall"}))
+            .run_blocking::<MyHandler>(b"{\"a\":1}\n")
+            .expect("runs");
+        assert_eq!(ran.output.records, 0);
+    }
+}
 "#;

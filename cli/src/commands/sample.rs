@@ -68,10 +68,6 @@ pub fn run(args: SampleArgs) -> anyhow::Result<ExitCode> {
                                 t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok()
                             })
                             .unwrap_or_default(),
-                        event_name: "ObjectCreated:Put".into(),
-                        bucket_name: bucket.clone(),
-                        bucket_arn: format!("arn:aws:s3:::{bucket}"),
-                        object_key: key,
                         object_size: object
                             .size()
                             .and_then(|s| u64::try_from(s).ok())
@@ -81,12 +77,8 @@ pub fn run(args: SampleArgs) -> anyhow::Result<ExitCode> {
                             .unwrap_or_default()
                             .trim_matches('"')
                             .to_string(),
-                        dest_stream: String::new(),
-                        lane: config
-                            .route(bucket, object.key().unwrap_or_default())
-                            .lane(),
-                        sequencer: None,
-                        version_id: None,
+                        lane: config.route(bucket, &key).lane(),
+                        ..ObjectEvent::new(bucket, &key)
                     });
                 }
             }

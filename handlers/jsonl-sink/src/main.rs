@@ -119,3 +119,34 @@ fn ends_torn(file: &mut std::fs::File) -> std::io::Result<bool> {
 fn main() -> std::process::ExitCode {
     slips::run::<JsonlSink>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slips::testing::Trial;
+
+    #[test]
+    fn writes_one_json_line_per_record_with_its_meta() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.jsonl");
+        let ran = Trial::new("s3-lines,json")
+            .args(serde_json::json!({"path": path}))
+            .skip_parse_errors()
+            .run_blocking::<JsonlSink>(b"{\"user\":\"ann\"}\nnot json\n{\"user\":\"bob\"}\n")
+            .expect("writes");
+        assert_eq!(ran.output.records, 2);
+        assert_eq!(ran.skipped, 1);
+        assert_eq!(
+            ran.records.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [Some(1), Some(3)]
+        );
+        let written = std::fs::read_to_string(&path).expect("output");
+        let lines: Vec<serde_json::Value> = written
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{written}");
+        assert_eq!(lines[1]["record"], serde_json::json!({"user": "bob"}));
+        assert_eq!(lines[1]["meta"]["line"], 3);
+    }
+}

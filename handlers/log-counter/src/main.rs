@@ -69,3 +69,46 @@ impl Handler for LogCounter {
 fn main() -> std::process::ExitCode {
     slips::run::<LogCounter>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slips::testing::Trial;
+
+    #[test]
+    fn counts_records_and_records_per_tag() {
+        let trail = br#"{"Records":[{"eventType":"AwsApiCall","eventName":"GetObject"},{"eventType":"AwsConsoleSignIn","eventName":"ConsoleLogin"},{"eventType":"AwsApiCall","eventName":"PutObject"}]}"#;
+        let ran = Trial::new("s3-text,json,cloudtrail")
+            .run_blocking::<LogCounter>(trail)
+            .expect("counts");
+        assert_eq!(ran.output.records, 3);
+        assert_eq!(ran.output.tags["aws.cloudtrail.AwsApiCall"], 2);
+        assert_eq!(ran.output.tags["aws.cloudtrail.AwsConsoleSignIn"], 1);
+    }
+
+    #[test]
+    fn fail_on_fails_the_object_naming_its_line() {
+        let error = Trial::new("s3-lines")
+            .args(serde_json::json!({"fail_on": "POISON"}))
+            .key("app.log")
+            .run_blocking::<LogCounter>(b"fine\nPOISON here\n")
+            .expect_err("fails");
+        assert!(
+            format!("{error:#}")
+                .ends_with("app.log:2: the handler failed: record contains `POISON` (fail_on)"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn unknown_args_are_refused() {
+        let error = Trial::new("s3-lines")
+            .args(serde_json::json!({"fail_onn": "x"}))
+            .run_blocking::<LogCounter>(b"x\n")
+            .expect_err("refused");
+        assert!(
+            format!("{error:#}").contains("unknown field `fail_onn`"),
+            "{error:#}"
+        );
+    }
+}

@@ -162,7 +162,7 @@ mod tests {
     use super::*;
 
     fn event(key: &str) -> ObjectEvent {
-        serde_json::from_value(serde_json::json!({"bucket_name": "b", "object_key": key})).unwrap()
+        ObjectEvent::new("b", key)
     }
 
     #[test]

@@ -245,16 +245,9 @@ fn object_event(object: &LocalObject) -> ObjectEvent {
     ObjectEvent {
         aws_region: "local".into(),
         event_time: time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        event_name: "ObjectCreated:Put".into(),
-        bucket_name: object.bucket.clone(),
-        bucket_arn: format!("arn:aws:s3:::{}", object.bucket),
-        object_key: object.key.clone(),
         object_size: object.size,
-        object_etag: String::new(),
-        dest_stream: String::new(),
-        lane: None,
         sequencer: Some(format!("{:016X}", object.modified)),
-        version_id: None,
+        ..ObjectEvent::new(&object.bucket, &object.key)
     }
 }
 

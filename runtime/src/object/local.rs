@@ -86,8 +86,7 @@ mod tests {
     use super::*;
 
     fn event(bucket: &str, key: &str) -> ObjectEvent {
-        serde_json::from_value(serde_json::json!({"bucket_name": bucket, "object_key": key}))
-            .unwrap()
+        ObjectEvent::new(bucket, key)
     }
 
     #[tokio::test]

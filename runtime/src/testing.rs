@@ -1,0 +1,192 @@
+//! Trying a handler in a unit test: run it on bytes with a format chain, as
+//! Main would (decompression, reader, parsers, `setup` → `recv` → `result`),
+//! and get its output and the records it was given. No config file, no
+//! object store, no AWS.
+//!
+//! ```
+//! # use slips::{Handler, Meta, Record};
+//! # struct Count(u64);
+//! # impl Handler for Count {
+//! #     type Args = serde_json::Value;
+//! #     type Output = u64;
+//! #     async fn setup(_: serde_json::Value) -> slips::Result<Self> { Ok(Count(0)) }
+//! #     async fn recv(&mut self, _: &Meta<'_>, _: &Record<'_>) -> slips::Result<()> { self.0 += 1; Ok(()) }
+//! #     async fn result(self) -> slips::Result<u64> { Ok(self.0) }
+//! # }
+//! let ran = slips::testing::Trial::new("s3-lines,json")
+//!     .run_blocking::<Count>(b"{\"a\":1}\n{\"a\":2}\n")
+//!     .expect("runs");
+//! assert_eq!(ran.output, 2);
+//! assert_eq!(ran.records[1].line, Some(2));
+//! ```
+
+use std::io;
+
+use crate::config::Config;
+use crate::event::ObjectEvent;
+use crate::functions::main;
+use crate::handler::{Handler, Meta, Record};
+use crate::object::{ObjectBody, ObjectStore};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// `json!({...})` for [`Trial::args`], without a serde_json dependency of your own.
+pub use serde_json::json;
+
+/// The bucket a trial's object is in.
+const BUCKET: &str = "slips-testing";
+
+/// One object to run a handler on: its format chain, the handler's args,
+/// what to do with a record that does not parse, the object's key.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    format: Vec<String>,
+    args: serde_json::Value,
+    skip_parse_errors: bool,
+    key: String,
+}
+
+/// What a trial gave: the handler's result, every record it was handed, and
+/// the records skipped because they did not parse.
+#[derive(Debug, Clone)]
+pub struct Ran<O> {
+    pub output: O,
+    pub records: Vec<Seen>,
+    pub skipped: u64,
+}
+
+/// A record as the handler saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Seen {
+    pub tag: Option<String>,
+    pub timestamp: Option<DateTime<Utc>>,
+    pub line: Option<u64>,
+    /// The record's text ([`Record::raw`], lossily UTF-8).
+    pub text: String,
+}
+
+impl Trial {
+    /// A trial with the format chain `format`, comma separated as on the
+    /// command line (`s3-lines,json`); args `{}`, parse errors fail.
+    pub fn new(format: &str) -> Self {
+        Trial {
+            format: format.split(',').map(|s| s.trim().to_string()).collect(),
+            args: json!({}),
+            skip_parse_errors: false,
+            key: "object".into(),
+        }
+    }
+
+    /// `handler.args` (as the config would give them).
+    pub fn args(mut self, args: serde_json::Value) -> Self {
+        self.args = args;
+        self
+    }
+
+    /// `on_parse_error: skip`: a record that does not parse is counted, not an error.
+    pub fn skip_parse_errors(mut self) -> Self {
+        self.skip_parse_errors = true;
+        self
+    }
+
+    /// The object's key, as the handler's `meta.source.key` shows it.
+    pub fn key(mut self, key: &str) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// Runs `H` on `bytes` (compressed or not, as an object in S3 would be).
+    /// An error is the object's failure, as Main reports it
+    /// (`s3://slips-testing/object:2: invalid JSON …`).
+    pub async fn run<H: Handler>(&self, bytes: &[u8]) -> anyhow::Result<Ran<H::Output>> {
+        let config = self.config()?;
+        let event = ObjectEvent {
+            object_size: bytes.len() as u64,
+            ..ObjectEvent::new(BUCKET, &self.key)
+        };
+        let store = Bytes(bytes.to_vec());
+        let mut invocation =
+            main::process::<Recording<H>, _>(&config, &store, std::slice::from_ref(&event)).await?;
+        if let Some(failure) = invocation.failed.pop() {
+            return Err(failure.error);
+        }
+        let (output, records) = invocation.output;
+        Ok(Ran {
+            output,
+            records,
+            skipped: invocation.summary.skipped,
+        })
+    }
+
+    /// [`Trial::run`] for a plain `#[test]`, on a runtime of its own.
+    pub fn run_blocking<H: Handler>(&self, bytes: &[u8]) -> anyhow::Result<Ran<H::Output>> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(self.run::<H>(bytes))
+    }
+
+    fn config(&self) -> anyhow::Result<Config> {
+        let on_parse_error = if self.skip_parse_errors {
+            "skip"
+        } else {
+            "fail"
+        };
+        let config = json!({
+            "stack_name": "slips-testing",
+            "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
+            "handler": {"path": ".", "args": self.args},
+            "bucket_mapping": {BUCKET: [
+                {"prefix": "", "format": self.format, "on_parse_error": on_parse_error}
+            ]},
+        });
+        let config: Config = serde_json::from_value(config)?;
+        crate::format::FormatChain::parse(&self.format).map_err(|errors| {
+            let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
+            anyhow::anyhow!("format `{}`: {}", self.format.join(","), reasons.join("; "))
+        })?;
+        Ok(config)
+    }
+}
+
+/// The one object of a trial, in memory.
+struct Bytes(Vec<u8>);
+
+impl ObjectStore for Bytes {
+    async fn open(&self, _: &ObjectEvent) -> io::Result<ObjectBody> {
+        Ok(Box::new(io::Cursor::new(self.0.clone())))
+    }
+}
+
+/// The handler under test, and every record handed to it.
+struct Recording<H> {
+    handler: H,
+    seen: Vec<Seen>,
+}
+
+impl<H: Handler> Handler for Recording<H> {
+    type Args = H::Args;
+    type Output = (H::Output, Vec<Seen>);
+
+    async fn setup(args: H::Args) -> crate::Result<Self> {
+        Ok(Recording {
+            handler: H::setup(args).await?,
+            seen: Vec::new(),
+        })
+    }
+
+    async fn recv(&mut self, meta: &Meta<'_>, record: &Record<'_>) -> crate::Result<()> {
+        self.handler.recv(meta, record).await?;
+        self.seen.push(Seen {
+            tag: meta.tag.map(String::from),
+            timestamp: meta.timestamp,
+            line: meta.line,
+            text: String::from_utf8_lossy(&record.raw()).into_owned(),
+        });
+        Ok(())
+    }
+
+    async fn result(self) -> crate::Result<Self::Output> {
+        Ok((self.handler.result().await?, self.seen))
+    }
+}
