@@ -147,12 +147,12 @@ impl Function {
                     lanes.stream(lane).to_string()
                 })
                 .await?;
-                for (lane, objects) in [("fast", pushed.fast), ("slow", pushed.slow)] {
+                for (lane, objects) in pushed.lanes.iter() {
                     metrics(
                         config,
                         "event-pusher",
-                        Some(lane),
-                        vec![("Objects", objects as f64)],
+                        Some(lane.name()),
+                        vec![("Objects", *objects as f64)],
                     );
                 }
                 metrics(

@@ -153,8 +153,7 @@ async fn event_pusher_routes_notifications_into_lanes_with_decoded_keys() {
     assert_eq!(
         pushed,
         event_pusher::Pushed {
-            fast: 2,
-            slow: 1,
+            lanes: slips::event::PerLane { fast: 2, slow: 1 },
             dropped: 1
         }
     );
@@ -221,7 +220,7 @@ async fn event_pusher_keeps_retrying_a_throttled_lane_while_it_has_time() {
     let pushed = event_pusher::push(&config(), &lanes, events, |lane| lane.to_string())
         .await
         .expect("pushed once the throttling ends");
-    assert_eq!(pushed.fast, 1);
+    assert_eq!(pushed.lanes.fast, 1);
     assert_eq!(interceptor.calls.lock().expect("lock").len(), 9);
     // (moto stored every try: the interceptor only rewrites its answers.)
     let mut keys: Vec<_> = streams
@@ -441,7 +440,7 @@ async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
     let dry = drain::drain(&table, &lanes, &selection, true, |_| {})
         .await
         .expect("dry run");
-    assert_eq!((dry.items, dry.fast, dry.slow), (2, 1, 1));
+    assert_eq!((dry.items, dry.lanes.fast, dry.lanes.slow), (2, 1, 1));
     assert_eq!(
         error_table::select(&table, &Selection::default())
             .await
@@ -461,7 +460,12 @@ async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
     .await
     .expect("drain");
     assert_eq!(
-        (drained.items, drained.events, drained.fast, drained.slow),
+        (
+            drained.items,
+            drained.events,
+            drained.lanes.fast,
+            drained.lanes.slow
+        ),
         (2, 2, 1, 1)
     );
     seen.sort();

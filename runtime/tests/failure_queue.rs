@@ -174,7 +174,7 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
     .await
     .expect("dry run");
     assert_eq!((dry.messages, dry.left, dry.dropped), (3, 1, 1));
-    assert_eq!((dry.fast, dry.slow), (2, 3));
+    assert_eq!((dry.lanes.fast, dry.lanes.slow), (2, 3));
     assert_eq!(support::stream_events(&kinesis, &fast).await, []);
 
     let mut left = Vec::new();

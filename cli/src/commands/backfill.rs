@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use slips::event::{Lane, ObjectEvent};
-use slips::lanes::LaneWriter;
+use slips::event::{Lane, ObjectEvent, PerLane};
+use slips::functions::event_pusher;
 
 use crate::stack::Deployed;
 
@@ -44,10 +44,9 @@ struct Checkpoint {
 
 #[derive(Default)]
 struct Counts {
-    listed: u64,
-    fast: u64,
-    slow: u64,
-    dropped: u64,
+    listed: usize,
+    lanes: PerLane<usize>,
+    dropped: usize,
 }
 
 pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
@@ -106,7 +105,7 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(slips::aws::sdk_error)
                 .with_context(|| format!("listing {}", args.from))?;
-            let mut by_lane: [(Lane, Vec<ObjectEvent>); 2] = [(Lane::Fast, Vec::new()), (Lane::Slow, Vec::new())];
+            let mut events = Vec::new();
             let mut last_key = None;
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
@@ -118,33 +117,26 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
                 counts.listed += 1;
-                let Some(lane) = forced.or_else(|| config.route(bucket, key).lane()) else {
-                    counts.dropped += 1;
-                    continue;
-                };
-                by_lane[lane as usize].1.push(ObjectEvent {
+                events.push(ObjectEvent {
                     aws_region: deployed.sdk.region().map(|r| r.to_string()).unwrap_or_default(),
                     event_time: modified.map(|m| m.to_rfc3339()).unwrap_or_default(),
                     event_name: "ObjectCreated:Backfill".into(),
                     object_size: object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
                     object_etag: object.e_tag().unwrap_or_default().trim_matches('"').to_string(),
-                    dest_stream: lanes.stream(lane).to_string(),
-                    lane: Some(lane),
                     ..ObjectEvent::new(bucket, key)
                 });
             }
-            for (lane, events) in &by_lane {
-                if !args.dry_run && !events.is_empty() {
-                    lanes.put(*lane, events).await?;
-                }
-                match lane {
-                    Lane::Fast => counts.fast += events.len() as u64,
-                    Lane::Slow => counts.slow += events.len() as u64,
-                }
+            // Routed as EventPusher routes live events (unless --lane forces one).
+            let (by_lane, dropped) = event_pusher::routed(&config, events, forced, |lane| lanes.stream(lane).to_string());
+            counts.dropped += dropped;
+            let page_counts = by_lane.map(Vec::len);
+            counts.lanes += page_counts;
+            if !args.dry_run {
+                event_pusher::put_routed(&lanes, &by_lane).await?;
             }
             if !args.dry_run && let Some(after) = last_key {
                 // Saved only after the lanes accepted the whole page.
-                pushed_before += by_lane.iter().map(|(_, e)| e.len() as u64).sum::<u64>();
+                pushed_before += page_counts.total() as u64;
                 if let Some(dir) = checkpoint_path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
@@ -154,7 +146,7 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
             }
             eprintln!(
                 "{} object(s) listed: fast {}, slow {}, dropped by routing {}",
-                counts.listed, counts.fast, counts.slow, counts.dropped
+                counts.listed, counts.lanes.fast, counts.lanes.slow, counts.dropped
             );
             match page.next_continuation_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -164,10 +156,10 @@ pub fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
         let verb = if args.dry_run { "would push" } else { "pushed" };
         println!(
             "{verb} {} object event(s) from {}: {} to the fast lane, {} to the slow lane ({} dropped by routing)",
-            counts.fast + counts.slow,
+            counts.lanes.total(),
             args.from,
-            counts.fast,
-            counts.slow,
+            counts.lanes.fast,
+            counts.lanes.slow,
             counts.dropped
         );
         if !args.dry_run {

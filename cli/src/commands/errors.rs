@@ -406,7 +406,7 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
 fn report_drained(drained: &drain::Drained, verb: &str, local_rerun: bool) {
     println!(
         "{verb} {} item(s): {} object event(s), {} to the fast lane, {} to the slow lane",
-        drained.items, drained.events, drained.fast, drained.slow
+        drained.items, drained.events, drained.lanes.fast, drained.lanes.slow
     );
     if drained.not_events > 0 {
         println!(

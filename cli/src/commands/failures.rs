@@ -201,8 +201,8 @@ pub fn report_replayed(replayed: &Replayed, verb: &str) {
         "{verb} {} failure-queue message(s): {} object event(s), {} to the fast lane, {} to the slow lane{}",
         replayed.messages,
         replayed.events,
-        replayed.fast,
-        replayed.slow,
+        replayed.lanes.fast,
+        replayed.lanes.slow,
         match replayed.dropped {
             0 => String::new(),
             n => format!(", {n} dropped by routing"),

@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::error_table::{ErrorItem, ErrorStore, Failure, Malformed, Selection};
-use crate::event::{Lane, ObjectEvent};
+use crate::event::{Lane, ObjectEvent, PerLane};
 use crate::failures::{self, FailureKind, FailureQueue, QueuedFailure};
 use crate::functions::dispatcher::LaneBatch;
 use crate::functions::event_pusher;
@@ -19,8 +19,9 @@ pub struct Drained {
     pub items: usize,
     /// Selected events, put back on their lanes.
     pub events: usize,
-    pub fast: usize,
-    pub slow: usize,
+    /// Of those, on each lane.
+    #[serde(flatten)]
+    pub lanes: PerLane<usize>,
     /// Items slips cannot read, skipped (and left in the table).
     #[serde(default)]
     pub malformed: usize,
@@ -74,10 +75,9 @@ pub async fn drain<S: ErrorStore, W: LaneWriter>(
             }
             // Each event goes back to its own lane; the item's lane, else fast, when it has none.
             let fallback = item.lane.unwrap_or(Lane::Fast);
-            let (fast, slow) = put_back(lanes, selected.iter().copied(), fallback, dry_run).await?;
-            drained.fast += fast;
-            drained.slow += slow;
-            drained.events += fast + slow;
+            let put = put_back(lanes, selected.iter().copied(), fallback, dry_run).await?;
+            drained.lanes += put;
+            drained.events += put.total();
             if !dry_run {
                 if selected.len() == item.events.len() {
                     store.delete(&item.request_id).await?;
@@ -116,8 +116,9 @@ pub struct Replayed {
     pub messages: usize,
     /// Events put back on the lanes.
     pub events: usize,
-    pub fast: usize,
-    pub slow: usize,
+    /// Of those, on each lane.
+    #[serde(flatten)]
+    pub lanes: PerLane<usize>,
     /// Events of notifications that routing drops (as EventPusher would).
     pub dropped: usize,
     /// Records of lane batches that are no object events, kept in the error table.
@@ -174,17 +175,16 @@ where
                 let step = replay_one(config, lanes, errors, selection, dry_run, &message).await?;
                 match step {
                     Ok(done) => {
-                        replayed.fast += done.fast;
-                        replayed.slow += done.slow;
+                        replayed.lanes += done.lanes;
                         replayed.dropped += done.dropped;
                         replayed.undecodable += done.undecodable;
-                        replayed.events = replayed.fast + replayed.slow;
+                        replayed.events = replayed.lanes.total();
                         replayed.messages += 1;
                         match dry_run {
                             true => kept.push(message.clone()),
                             false => queue.delete(&message).await?,
                         }
-                        progress(ReplayStep::Replayed(&message, done.fast + done.slow));
+                        progress(ReplayStep::Replayed(&message, done.lanes.total()));
                     }
                     Err(why) => {
                         replayed.left += 1;
@@ -248,16 +248,13 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
     // A dead letter of Main names each event's lane; a notification is routed again.
     let (with_lane, to_route): (Vec<_>, Vec<_>) =
         events.into_iter().partition(|e| e.lane.is_some());
-    let (fast, slow) = put_back(lanes, with_lane.iter(), Lane::Fast, dry_run).await?;
-    done.fast += fast;
-    done.slow += slow;
+    done.lanes += put_back(lanes, with_lane.iter(), Lane::Fast, dry_run).await?;
     if !to_route.is_empty() {
         let pushed = match dry_run {
             false => event_pusher::push(config, lanes, to_route, |l| l.to_string()).await?,
             true => event_pusher::route(config, to_route),
         };
-        done.fast += pushed.fast;
-        done.slow += pushed.slow;
+        done.lanes += pushed.lanes;
         done.dropped += pushed.dropped;
     }
     if !dry_run {
@@ -271,14 +268,14 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
 }
 
 /// Puts events back on their lanes (`fallback` for one that names none),
-/// one put per lane, unless `dry_run`; the counts (fast, slow).
+/// one put per lane, unless `dry_run`; the counts.
 async fn put_back<'a, W: LaneWriter>(
     lanes: &W,
     events: impl Iterator<Item = &'a ObjectEvent> + Clone,
     fallback: Lane,
     dry_run: bool,
-) -> anyhow::Result<(usize, usize)> {
-    let mut counts = (0, 0);
+) -> anyhow::Result<PerLane<usize>> {
+    let mut counts = PerLane::default();
     for lane in Lane::ALL {
         let on_lane: Vec<ObjectEvent> = events
             .clone()
@@ -291,10 +288,7 @@ async fn put_back<'a, W: LaneWriter>(
         if !dry_run {
             lanes.put(lane, &on_lane).await?;
         }
-        match lane {
-            Lane::Fast => counts.0 += on_lane.len(),
-            Lane::Slow => counts.1 += on_lane.len(),
-        }
+        counts[lane] += on_lane.len();
     }
     Ok(counts)
 }

@@ -4,14 +4,15 @@
 //! Lambda retry it: nothing is dropped silently.
 
 use crate::config::Config;
-use crate::event::{Lane, ObjectEvent};
+use crate::event::{Lane, ObjectEvent, PerLane};
 use crate::lanes::{LaneError, LaneWriter};
 
 /// What one invocation pushed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Pushed {
-    pub fast: usize,
-    pub slow: usize,
+    /// Events put on each lane.
+    #[serde(flatten)]
+    pub lanes: PerLane<usize>,
     pub dropped: usize,
 }
 
@@ -23,58 +24,63 @@ pub async fn push<W: LaneWriter>(
     events: Vec<ObjectEvent>,
     stream_name: impl Fn(Lane) -> String,
 ) -> Result<Pushed, LaneError> {
-    let (by_lane, dropped) = routed(config, events, stream_name);
-    let mut pushed = Pushed {
+    let (by_lane, dropped) = routed(config, events, None, stream_name);
+    let pushed = Pushed {
+        lanes: put_routed(lanes, &by_lane).await?,
         dropped,
-        ..Pushed::default()
     };
-    for (lane, events) in &by_lane {
-        if events.is_empty() {
-            continue;
-        }
-        lanes.put(*lane, events).await?;
-        match lane {
-            Lane::Fast => pushed.fast += events.len(),
-            Lane::Slow => pushed.slow += events.len(),
-        }
-    }
     tracing::info!(
-        fast = pushed.fast,
-        slow = pushed.slow,
+        fast = pushed.lanes.fast,
+        slow = pushed.lanes.slow,
         dropped = pushed.dropped,
         "objects pushed"
     );
     Ok(pushed)
 }
 
+/// Puts each lane's events on it (one put per lane that has any); the counts.
+pub async fn put_routed<W: LaneWriter>(
+    lanes: &W,
+    by_lane: &PerLane<Vec<ObjectEvent>>,
+) -> Result<PerLane<usize>, LaneError> {
+    for (lane, events) in by_lane.iter() {
+        if !events.is_empty() {
+            lanes.put(lane, events).await?;
+        }
+    }
+    Ok(by_lane.map(Vec::len))
+}
+
 /// What [`push`] would do with `events`, putting nothing (a dry run).
 pub fn route(config: &Config, events: Vec<ObjectEvent>) -> Pushed {
-    let (by_lane, dropped) = routed(config, events, |lane| lane.to_string());
+    let (by_lane, dropped) = routed(config, events, None, |lane| lane.to_string());
     Pushed {
-        fast: by_lane[Lane::Fast as usize].1.len(),
-        slow: by_lane[Lane::Slow as usize].1.len(),
+        lanes: by_lane.map(Vec::len),
         dropped,
     }
 }
 
-/// The events of each lane, their lane and stream set, and how many routing dropped.
-fn routed(
+/// The events of each lane, their lane and stream set, and how many routing
+/// dropped: routed by the config's rules, or all to `forced` (a backfill's
+/// `--lane`).
+pub fn routed(
     config: &Config,
     events: Vec<ObjectEvent>,
+    forced: Option<Lane>,
     stream_name: impl Fn(Lane) -> String,
-) -> ([(Lane, Vec<ObjectEvent>); 2], usize) {
-    let mut by_lane: [(Lane, Vec<ObjectEvent>); 2] =
-        [(Lane::Fast, Vec::new()), (Lane::Slow, Vec::new())];
+) -> (PerLane<Vec<ObjectEvent>>, usize) {
+    let mut by_lane = PerLane::<Vec<ObjectEvent>>::default();
     let mut dropped = 0;
     for mut event in events {
-        let Some(lane) = config.route(&event.bucket_name, &event.object_key).lane() else {
+        let lane = forced.or_else(|| config.route(&event.bucket_name, &event.object_key).lane());
+        let Some(lane) = lane else {
             tracing::info!(object = %event.url(), "object dropped by routing");
             dropped += 1;
             continue;
         };
         event.lane = Some(lane);
         event.dest_stream = stream_name(lane);
-        by_lane[lane as usize].1.push(event);
+        by_lane[lane].push(event);
     }
     (by_lane, dropped)
 }

@@ -17,7 +17,7 @@ use super::progress::Progress;
 use super::scan::{LocalObject, scan};
 use super::state::LocalState;
 use crate::config::Config;
-use crate::event::{Lane, ObjectEvent};
+use crate::event::{Lane, ObjectEvent, PerLane};
 use crate::functions::dispatcher::LaneBatch;
 use crate::functions::{dispatcher, event_pusher, reporter};
 use crate::handler::Handler;
@@ -64,8 +64,7 @@ pub struct RunSummary {
 #[derive(Debug, Default)]
 pub(super) struct Counters {
     objects: AtomicU64,
-    fast: AtomicU64,
-    slow: AtomicU64,
+    routed: PerLane<AtomicU64>,
     dropped: AtomicU64,
     in_flight: AtomicU64,
     processed: AtomicU64,
@@ -179,8 +178,8 @@ pub async fn run<H: Handler>(
 fn snapshot(state: &LocalState, counters: &Counters) -> Snapshot {
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     Snapshot {
-        fast: load(&counters.fast),
-        slow: load(&counters.slow),
+        fast: load(&counters.routed.fast),
+        slow: load(&counters.routed.slow),
         dropped: load(&counters.dropped),
         waiting_fast: state.lane_len(Lane::Fast).unwrap_or(0),
         waiting_slow: state.lane_len(Lane::Slow).unwrap_or(0),
@@ -222,12 +221,9 @@ async fn emit_loop(
             state.mark_emitted(&object.bucket, &object.key, object.size, object.modified)?;
             seen.insert(id, (object.size, object.modified));
             counters.objects.fetch_add(1, Ordering::Relaxed);
-            counters
-                .fast
-                .fetch_add(pushed.fast as u64, Ordering::Relaxed);
-            counters
-                .slow
-                .fetch_add(pushed.slow as u64, Ordering::Relaxed);
+            for (lane, events) in pushed.lanes.iter() {
+                counters.routed[lane].fetch_add(*events as u64, Ordering::Relaxed);
+            }
             counters
                 .dropped
                 .fetch_add(pushed.dropped as u64, Ordering::Relaxed);
