@@ -611,6 +611,36 @@ async fn deploy_checks_the_code_bucket_before_building() {
     );
 }
 
+/// Args that do not fit the handler's `Args` are refused by `package`, which
+/// runs the built binary to check them, instead of failing every invocation.
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn package_refuses_args_the_handler_does_not_take() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    write_config(dir, "package-args", Some("code"), 1);
+    let config = std::fs::read_to_string(dir.join("config.yml")).expect("config");
+    let handler = repo_root().join("handlers/log-counter");
+    let path = format!("  path: {}\n", handler.display());
+    assert!(config.contains(&path));
+    std::fs::write(
+        dir.join("config.yml"),
+        config.replace(&path, &format!("{path}  args: {{fail_onn: x}}\n")),
+    )
+    .expect("config");
+    let out = slips(
+        dir,
+        &["package", "-c", "config.yml", "--debug", "-o", "bad.zip"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: handler.args do not fit the handler's Args type (see its fields in the handler's code): unknown field `fail_onn`"),
+        "{stderr}"
+    );
+    assert!(!dir.join("bad.zip").exists());
+}
+
 /// `package` reads the binary it is given and refuses what Lambda cannot run,
 /// saying how to build one that fits. No AWS call: the check comes first.
 #[test]

@@ -492,3 +492,18 @@ fn errors_and_drain_of_the_local_state_need_no_config() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn args_that_do_not_fit_the_handler_stop_the_run_before_any_object() {
+    let work = Work::new("log-counter", "{fail_onn: POISON}", 1);
+    work.object("fast/a.json.gz", 4);
+    let out = work.slips(&["run", "--local", "--buckets", "buckets", "--debug"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: handler.args do not fit the handler's Args type (see its fields in the handler's code): unknown field `fail_onn`"),
+        "{stderr}"
+    );
+    // Nothing was emitted or recorded: no pipeline state was even made.
+    assert!(!work.path(".slips").exists());
+}

@@ -284,6 +284,10 @@ pub fn config_from_env() -> anyhow::Result<Config> {
 pub async fn serve<H: Handler>() -> anyhow::Result<()> {
     let name = required(FUNCTION_ENV)?;
     let config = config_from_env()?;
+    if name == "main" {
+        // Once at the cold start: args that do not fit would fail every invocation.
+        main::handler_args::<H>(&config)?;
+    }
     let sdk = crate::aws::sdk_config().await;
     let function = Function::from_env(&name, &sdk)?;
     let (config, function) = (&config, &function);

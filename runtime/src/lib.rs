@@ -32,7 +32,7 @@ pub use handler::{Error, Handler, Meta, Record, Result, Source};
 pub use lambda::{CONFIG_ENV, DrainRequest, FUNCTION_ENV, env};
 #[cfg(not(slips_lambda))]
 pub use local_runner::{ObjectArgs, PipelineArgs};
-pub use run::run;
+pub use run::{ARGS_FIT, CHECK_ARGS_ENV, run};
 
 /// The README's Rust examples compile (`cargo test --doc`), so README and API agree.
 #[doc = include_str!("../../README.md")]

@@ -222,6 +222,8 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
         }
         LocalCommand::Pipeline { config, options } => {
             let config = crate::config::load(&config.config)?.config;
+            // Before any file is emitted: args that do not fit would fail them all.
+            main::handler_args::<H>(&config)?;
             let json = options.output == "json";
             let options = crate::local::Options {
                 buckets: options.buckets,
@@ -261,6 +263,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
         }
     };
     let mut config = crate::config::load(&config)?.config;
+    main::handler_args::<H>(&config)?;
     let started = std::time::Instant::now();
     let (events, store) = match (events, object) {
         (Some(path), _) => {

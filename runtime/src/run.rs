@@ -12,6 +12,9 @@ use crate::{lambda, telemetry};
 /// Runs the handler binary: a Lambda function when Lambda started it, the
 /// local runner otherwise.
 pub fn run<H: Handler>() -> ExitCode {
+    if std::env::var_os(CHECK_ARGS_ENV).is_some() {
+        return check_args::<H>();
+    }
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
         return local::<H>();
     }
@@ -30,6 +33,30 @@ pub fn run<H: Handler>() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "function failed to start");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Set (with `SLIPS_CONFIG`), the binary only checks that the config's
+/// `handler.args` fit the handler, and exits: how `slips package` checks a
+/// Lambda build before it is deployed.
+pub const CHECK_ARGS_ENV: &str = "SLIPS_CHECK_ARGS";
+
+/// What a handler binary says when its args fit (so a binary that is no
+/// slips handler is told apart).
+pub const ARGS_FIT: &str = "slips: handler.args fit the handler";
+
+fn check_args<H: Handler>() -> ExitCode {
+    let checked = lambda::config_from_env()
+        .and_then(|config| crate::functions::main::handler_args::<H>(&config).map(drop));
+    match checked {
+        Ok(()) => {
+            println!("{ARGS_FIT}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error:#}");
             ExitCode::FAILURE
         }
     }

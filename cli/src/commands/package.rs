@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-use slips::config::{self, Config, LoadError, Loaded};
+use anyhow::{Context, bail};
+use slips::config::{self, Architecture, Config, LoadError, Loaded};
 
 use crate::build;
 use crate::code_zip::CodeZip;
@@ -104,7 +104,62 @@ pub fn package(config: &Config, args: &BinaryArgs) -> anyhow::Result<CodeZip> {
     let what = binary.display().to_string();
     let info = lambda_binary::check(&data, &what, config.functions.architecture)?;
     tracing::debug!(binary = what, ?info, "the handler binary fits Lambda");
+    check_args(&binary, config)?;
     CodeZip::build(&data, config).with_context(|| format!("zipping {what}"))
+}
+
+/// Runs the binary (when this machine can) to check that `handler.args`
+/// fit the handler's `Args`: args that do not would fail every invocation
+/// of Main on AWS, each one into the error table.
+fn check_args(binary: &Path, config: &Config) -> anyhow::Result<()> {
+    let host = match std::env::consts::ARCH {
+        "x86_64" => Architecture::X86_64,
+        "aarch64" => Architecture::Arm64,
+        _ => return Ok(()),
+    };
+    if host != config.functions.architecture || !cfg!(target_os = "linux") {
+        eprintln!(
+            "note: handler.args not checked here (the binary is for another machine); Main checks them when it starts"
+        );
+        return Ok(());
+    }
+    let file = std::env::temp_dir().join(format!("slips-check-args-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(config)?)
+        .with_context(|| format!("writing {}", file.display()))?;
+    // A bare name would be looked up on PATH.
+    let program = binary
+        .canonicalize()
+        .unwrap_or_else(|_| binary.to_path_buf());
+    let out = std::process::Command::new(&program)
+        .env(slips::CHECK_ARGS_ENV, "1")
+        .env(slips::CONFIG_ENV, &file)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdin(std::process::Stdio::null())
+        .output();
+    let _ = std::fs::remove_file(&file);
+    let out = match out {
+        Ok(out) => out,
+        Err(error) => {
+            eprintln!(
+                "note: handler.args not checked: cannot run {}: {error}",
+                binary.display()
+            );
+            return Ok(());
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() && stdout.contains(slips::ARGS_FIT) {
+        return Ok(());
+    }
+    if stderr.starts_with("handler.args do not fit") {
+        bail!("{}", stderr.trim_end());
+    }
+    eprintln!(
+        "note: handler.args not checked: {} did not answer as a slips handler (built with an older slips?)",
+        binary.display()
+    );
+    Ok(())
 }
 
 /// `12.3 MB`.

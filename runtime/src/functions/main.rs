@@ -266,6 +266,15 @@ pub async fn process<H: Handler, S: ObjectStore>(
 /// the handler's `result` run.
 pub const TIME_TO_WRAP_UP: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// `handler.args` as the handler's `Args`: checked before any object (at
+/// a cold start, before a local run, by `slips package`), since args that
+/// do not fit fail every invocation alike.
+pub fn handler_args<H: Handler>(config: &Config) -> anyhow::Result<H::Args> {
+    serde_json::from_value(config.handler.args.clone()).context(
+        "handler.args do not fit the handler's Args type (see its fields in the handler's code)",
+    )
+}
+
 /// [`process`], reading nothing more after `stop`: the object being read
 /// then fails as a `Timeout`, and so does each one not reached.
 pub async fn process_until<H: Handler, S: ObjectStore>(
@@ -275,8 +284,7 @@ pub async fn process_until<H: Handler, S: ObjectStore>(
     stop: Option<Instant>,
 ) -> anyhow::Result<Invocation<H::Output>> {
     crate::format::set_excerpt_chars(config.errors.excerpt_chars as usize);
-    let args: H::Args = serde_json::from_value(config.handler.args.clone())
-        .context("handler.args do not fit the handler's Args type")?;
+    let args = handler_args::<H>(config)?;
     let mut handler = catch_panic(H::setup(args))
         .await
         .and_then(|setup| setup.context("handler setup failed"))?;
