@@ -305,3 +305,42 @@ async fn reporter_and_drain_as_lambda_runs_them() {
         [event]
     );
 }
+
+/// Main with args its handler does not take fails at its cold start, once,
+/// instead of failing every invocation into the error table.
+#[test]
+fn main_with_args_that_do_not_fit_fails_to_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "stack_name: args-test
+backend:
+  sns_topics: [{{name: Logs, arn: 'arn:aws:sns:us-east-1:123456789012:Logs'}}]
+handler:
+  path: {handler}
+  args: {{fail_onn: POISON}}
+bucket_mapping:
+  logs:
+    - {{prefix: '', format: [s3-lines]}}
+",
+        handler = repo_root().join("handlers/log-counter").display()
+    );
+    std::fs::write(dir.path().join("config.yml"), config).expect("config");
+    let loaded = slips::config::load(&dir.path().join("config.yml")).expect("a valid config");
+    let slips_json = dir.path().join("slips.json");
+    std::fs::write(
+        &slips_json,
+        serde_json::to_vec(&loaded.config).expect("JSON"),
+    )
+    .expect("json");
+    let out = Command::new(handler_binary())
+        .env("SLIPS_FUNCTION", "main")
+        .env("SLIPS_CONFIG", &slips_json)
+        // Never reached: the check comes before the first `next`.
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .output()
+        .expect("run the handler binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("function failed to start"), "{stderr}");
+    assert!(stderr.contains("unknown field `fail_onn`"), "{stderr}");
+}
