@@ -24,6 +24,7 @@ pub mod notification;
 pub mod object;
 mod run;
 mod status_line;
+mod suggest;
 pub mod telemetry;
 pub mod testing;
 

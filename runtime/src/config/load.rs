@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::diagnostic::{Diagnostic, Report};
 use super::path::{FieldPath, Segment};
 use super::{Config, validate, yaml};
+use crate::suggest::did_you_mean;
 
 /// A config that passed every check, with the warnings it raised.
 #[derive(Debug, Clone)]
@@ -290,14 +291,4 @@ fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
         }
         return node;
     }
-}
-
-/// The candidate nearest to `name`, if near enough to be a typo.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: &'a [impl AsRef<str>]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c.as_ref()), c.as_ref()))
-        .filter(|(distance, c)| *distance <= (c.len() / 3).max(1))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, c)| c)
 }

@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 
 pub use arn::{Arn, ArnKind, PARTITIONS, partition_of};
 pub use diagnostic::{Diagnostic, Report, Severity};
-pub(crate) use load::did_you_mean;
 pub use load::{LoadError, Loaded, load, load_str, schema};
 pub use path::{FieldPath, Segment};
 pub use yaml::Position;

@@ -318,7 +318,7 @@ fn lookup<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
 
 fn unknown(name: &str) -> String {
     let names: Vec<&str> = all_names().collect();
-    match crate::config::did_you_mean(name, &names) {
+    match crate::suggest::did_you_mean(name, &names) {
         Some(near) => format!("unknown format `{name}`; did you mean `{near}`?"),
         None => format!(
             "unknown format `{name}`; known formats: {}",
