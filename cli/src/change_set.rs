@@ -36,14 +36,7 @@ pub async fn existing(cloudformation: &Client, name: &str) -> anyhow::Result<Opt
         .await
     {
         Ok(described) => described,
-        Err(error)
-            if error.code() == Some("ValidationError")
-                && error
-                    .message()
-                    .is_some_and(|m| m.contains("does not exist")) =>
-        {
-            return Ok(None);
-        }
+        Err(error) if crate::stack::no_such_stack(&error) => return Ok(None),
         Err(error) => {
             return Err(slips::aws::sdk_error(error))
                 .with_context(|| format!("reading stack {name}"));

@@ -49,6 +49,15 @@ fn resource_of_output(key: &str) -> Option<&'static str> {
         })
 }
 
+/// Whether CloudFormation answered that the stack does not exist (its
+/// `ValidationError` for DescribeStacks of an unknown name).
+pub fn no_such_stack(error: &impl ProvideErrorMetadata) -> bool {
+    error.code() == Some("ValidationError")
+        && error
+            .message()
+            .is_some_and(|m| m.contains("does not exist"))
+}
+
 impl Deployed {
     /// Reads the outputs of the stack `name`.
     pub async fn resolve(name: &str) -> anyhow::Result<Deployed> {
@@ -64,14 +73,7 @@ impl Deployed {
             .await
         {
             Ok(described) => described,
-            Err(error)
-                if error.code() == Some("ValidationError")
-                    && error
-                        .message()
-                        .is_some_and(|m| m.contains("does not exist")) =>
-            {
-                return Err(not_deployed());
-            }
+            Err(error) if no_such_stack(&error) => return Err(not_deployed()),
             Err(error) => {
                 return Err(slips::aws::sdk_error(error))
                     .with_context(|| format!("reading stack {name}"));
