@@ -224,6 +224,7 @@ async fn deploy(
         TemplateSource::Body(body)
     };
 
+    // Read again, not taken from the pre-flight: the build took minutes.
     let before = change_set::existing(cloudformation, stack).await?;
     let kind = Kind::for_stack(stack, before.as_ref())?;
     let request = Request {
