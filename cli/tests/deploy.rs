@@ -415,8 +415,8 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
         .expect("environment");
     assert_eq!(variables.get("SLIPS_DELAY").map(String::as_str), Some("3"));
     assert_eq!(
-        variables.get("SLIPS_LANE").map(String::as_str),
-        Some("fast"),
+        variables.get("SLIPS_FUNCTION").map(String::as_str),
+        Some("fast-dispatcher"),
         "the rest is kept"
     );
     assert_eq!(mapping_batch_size(&lambda, &fast_mapping).await, Some(7));

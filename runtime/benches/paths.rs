@@ -9,7 +9,7 @@
 use divan::{Bencher, black_box, counter::BytesCount, counter::ItemsCount};
 use serde_json::json;
 use slips::config::Config;
-use slips::format::FormatChain;
+use slips::format::{FormatChain, ObjectParser};
 
 fn main() {
     divan::main();
@@ -40,12 +40,12 @@ fn decode_lines_json(bencher: Bencher) {
     let block = lines(1000);
     let chain = FormatChain::parse(&["s3-lines", "json"]).expect("chain");
     bencher.counter(BytesCount::of_slice(&block)).bench(|| {
-        let mut states = chain.object_state();
+        let mut parser = ObjectParser::new(&chain);
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
         let mut records = 0;
         for line in block.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            chain
-                .apply(line, &mut states, &mut out, &mut scratch)
+            parser
+                .apply(line, &mut out, &mut scratch)
                 .expect("valid JSON");
             records += out.len();
         }
@@ -63,10 +63,9 @@ fn decode_cloudtrail_file(bencher: Bencher) {
     let file = serde_json::to_vec(&json!({"Records": records})).expect("file");
     let chain = FormatChain::parse(&["s3-text", "json", "cloudtrail"]).expect("chain");
     bencher.counter(BytesCount::of_slice(&file)).bench(|| {
-        let mut states = chain.object_state();
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        chain
-            .apply(&file, &mut states, &mut out, &mut scratch)
+        ObjectParser::new(&chain)
+            .apply(&file, &mut out, &mut scratch)
             .expect("a trail");
         black_box(out.len())
     });

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use serde_json::Value;
 
@@ -17,39 +17,10 @@ use crate::functions::{dispatcher, drain, event_pusher, main, reporter};
 use crate::handler::Handler;
 use crate::invoker::LambdaInvoker;
 use crate::lanes::KinesisLanes;
+use crate::names::{self, env};
 use crate::notification::{self, SnsEvent, SnsMessage};
 use crate::object::S3Store;
 use crate::telemetry::BatchDispatched;
-
-/// The environment variable naming the function a Lambda runs.
-pub const FUNCTION_ENV: &str = "SLIPS_FUNCTION";
-/// The environment variable with the path of the config (JSON) in Lambda;
-/// by default `slips.json` in the code's directory.
-pub const CONFIG_ENV: &str = "SLIPS_CONFIG";
-/// The name of the running function, which Lambda sets.
-pub const LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
-
-/// Environment variables the stack sets, by function (see the template).
-pub mod env {
-    pub const FAST_STREAM: &str = "SLIPS_FAST_STREAM";
-    pub const SLOW_STREAM: &str = "SLIPS_SLOW_STREAM";
-    pub const MAIN_FUNCTION: &str = "SLIPS_MAIN_FUNCTION";
-    /// Seconds a Dispatcher waits after each batch; read at every invocation
-    /// so `slips limit` takes effect without a deploy.
-    pub const DELAY: &str = "SLIPS_DELAY";
-    pub const LANE: &str = "SLIPS_LANE";
-    pub const ERROR_TABLE: &str = "SLIPS_ERROR_TABLE";
-}
-
-/// The names `SLIPS_FUNCTION` takes.
-pub const FUNCTIONS: [&str; 6] = [
-    "event-pusher",
-    "fast-dispatcher",
-    "slow-dispatcher",
-    "main",
-    "reporter",
-    "drain",
-];
 
 fn required(name: &str) -> anyhow::Result<String> {
     std::env::var(name)
@@ -66,7 +37,7 @@ pub struct DrainRequest {
 }
 
 /// One function with its adapters.
-pub enum Function {
+pub enum Instance {
     EventPusher(KinesisLanes),
     Dispatcher {
         invoker: LambdaInvoker,
@@ -83,9 +54,12 @@ pub enum Function {
     Drain(DynamoErrorTable, KinesisLanes),
 }
 
-impl Function {
-    /// The function `name`, with adapters built from the environment.
-    pub fn from_env(name: &str, sdk: &aws_config::SdkConfig) -> anyhow::Result<Function> {
+impl Instance {
+    /// `function`, with adapters built from the environment.
+    pub fn from_env(
+        function: names::Function,
+        sdk: &aws_config::SdkConfig,
+    ) -> anyhow::Result<Instance> {
         let lanes = || -> anyhow::Result<KinesisLanes> {
             Ok(KinesisLanes::new(
                 aws_sdk_kinesis::Client::new(sdk),
@@ -99,34 +73,28 @@ impl Function {
                 required(env::ERROR_TABLE)?,
             ))
         };
-        Ok(match name {
-            "event-pusher" => Function::EventPusher(lanes()?),
-            "fast-dispatcher" | "slow-dispatcher" => Function::Dispatcher {
-                invoker: LambdaInvoker::new(
-                    aws_sdk_lambda::Client::new(sdk),
-                    required(env::MAIN_FUNCTION)?,
-                ),
-                lane: match required(env::LANE)?.as_str() {
-                    "fast" => Lane::Fast,
-                    "slow" => Lane::Slow,
-                    other => bail!("{}={other}: expected fast or slow", env::LANE),
-                },
-                errors: error_table()?,
-            },
-            "main" => Function::Main {
+        Ok(match function {
+            names::Function::EventPusher => Instance::EventPusher(lanes()?),
+            names::Function::FastDispatcher | names::Function::SlowDispatcher => {
+                Instance::Dispatcher {
+                    invoker: LambdaInvoker::new(
+                        aws_sdk_lambda::Client::new(sdk),
+                        required(env::MAIN_FUNCTION)?,
+                    ),
+                    lane: function.lane().unwrap_or(Lane::Fast),
+                    errors: error_table()?,
+                }
+            }
+            names::Function::Main => Instance::Main {
                 store: S3Store::new(crate::aws::s3_client(sdk)),
                 // Lambda names the function it runs; `slips invoke` sets it too.
                 retry: LambdaInvoker::new(
                     aws_sdk_lambda::Client::new(sdk),
-                    required(LAMBDA_FUNCTION_NAME)?,
+                    required(env::LAMBDA_FUNCTION_NAME)?,
                 ),
             },
-            "reporter" => Function::Reporter(error_table()?),
-            "drain" => Function::Drain(error_table()?, lanes()?),
-            other => bail!(
-                "{FUNCTION_ENV}={other}: not a slips function ({})",
-                FUNCTIONS.join(", ")
-            ),
+            names::Function::Reporter => Instance::Reporter(error_table()?),
+            names::Function::Drain => Instance::Drain(error_table()?, lanes()?),
         })
     }
 
@@ -139,7 +107,7 @@ impl Function {
         deadline: Option<SystemTime>,
     ) -> anyhow::Result<Value> {
         Ok(match self {
-            Function::EventPusher(lanes) => {
+            Instance::EventPusher(lanes) => {
                 let events = event::from_value(payload)?;
                 // Throttled puts are retried as long as the invocation has time.
                 let lanes = &retrying_within(lanes, deadline);
@@ -163,7 +131,7 @@ impl Function {
                 );
                 serde_json::to_value(pushed)?
             }
-            Function::Dispatcher {
+            Instance::Dispatcher {
                 invoker,
                 lane,
                 errors,
@@ -190,7 +158,7 @@ impl Function {
                 .emit();
                 serde_json::to_value(dispatched)?
             }
-            Function::Main { store, retry } => {
+            Instance::Main { store, retry } => {
                 let events = event::from_value(payload)?;
                 // Lambda's deadline as an instant of this process's clock.
                 let deadline = deadline.map(|d| std::time::Instant::now() + left_before(d));
@@ -198,7 +166,7 @@ impl Function {
                     main::handle::<H, _, _>(config, store, retry, &events, deadline).await?;
                 serde_json::to_value(handled.output)?
             }
-            Function::Reporter(table) => {
+            Instance::Reporter(table) => {
                 let event: SnsEvent =
                     notification::read("SNS event", payload).map_err(anyhow::Error::msg)?;
                 let failures = event
@@ -208,7 +176,7 @@ impl Function {
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 serde_json::to_value(reporter::report(table, &failures).await?)?
             }
-            Function::Drain(table, lanes) => {
+            Instance::Drain(table, lanes) => {
                 let lanes = &retrying_within(lanes, deadline);
                 let request: DrainRequest =
                     serde_json::from_value(payload).context("not a drain request")?;
@@ -268,9 +236,22 @@ fn pause_within(delay: Duration, deadline: Option<SystemTime>) -> Duration {
     delay.min(left)
 }
 
+/// The function `SLIPS_FUNCTION` names.
+pub fn function_from_env() -> anyhow::Result<names::Function> {
+    let name = required(env::FUNCTION)?;
+    names::Function::from_name(&name).ok_or_else(|| {
+        let known: Vec<&str> = names::Function::ALL.iter().map(|f| f.name()).collect();
+        anyhow::anyhow!(
+            "{}={name}: not a slips function ({})",
+            env::FUNCTION,
+            known.join(", ")
+        )
+    })
+}
+
 /// The config as the code zip carries it (`SLIPS_CONFIG` overrides where).
 pub fn config_from_env() -> anyhow::Result<Config> {
-    let path = match std::env::var_os(CONFIG_ENV) {
+    let path = match std::env::var_os(env::CONFIG) {
         Some(path) => PathBuf::from(path),
         None => PathBuf::from(std::env::var_os("LAMBDA_TASK_ROOT").unwrap_or_default())
             .join("slips.json"),
@@ -282,14 +263,14 @@ pub fn config_from_env() -> anyhow::Result<Config> {
 
 /// Serves the function `SLIPS_FUNCTION` names until Lambda stops the sandbox.
 pub async fn serve<H: Handler>() -> anyhow::Result<()> {
-    let name = required(FUNCTION_ENV)?;
+    let function = function_from_env()?;
     let config = config_from_env()?;
-    if name == "main" {
+    if function == names::Function::Main {
         // Once at the cold start: args that do not fit would fail every invocation.
         main::handler_args::<H>(&config)?;
     }
     let sdk = crate::aws::sdk_config().await;
-    let function = Function::from_env(&name, &sdk)?;
+    let function = Instance::from_env(function, &sdk)?;
     let (config, function) = (&config, &function);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |request: lambda_runtime::LambdaEvent<Value>| {

@@ -6,7 +6,6 @@
 
 pub mod aws;
 pub mod backoff;
-pub mod config;
 pub mod error_table;
 pub mod event;
 pub mod failures;
@@ -24,16 +23,16 @@ pub mod notification;
 pub mod object;
 mod run;
 mod status_line;
-mod suggest;
 pub mod telemetry;
 pub mod testing;
 
 pub use anyhow::{self, Context, bail, ensure};
 pub use handler::{Error, Handler, Meta, Record, Result, Source};
-pub use lambda::{CONFIG_ENV, DrainRequest, FUNCTION_ENV, env};
+pub use lambda::DrainRequest;
 #[cfg(not(slips_lambda))]
 pub use local_runner::{ObjectArgs, PipelineArgs};
 pub use run::{ARGS_FIT, CHECK_ARGS_ENV, run};
+pub use slips_contract::{config, names};
 
 /// The README's Rust examples compile (`cargo test --doc`), so README and API agree.
 #[doc = include_str!("../../README.md")]

@@ -178,9 +178,8 @@ enum LocalCommand {
     /// Run one function once, as Lambda would, with the environment given
     /// (what `slips invoke` runs, with the deployed stack's environment).
     Invoke {
-        /// event-pusher, fast-dispatcher, slow-dispatcher, main, reporter or drain.
-        #[arg(long, value_parser = lambda::FUNCTIONS)]
-        function: String,
+        #[arg(long, value_enum)]
+        function: crate::names::Function,
         /// The invocation's payload (JSON).
         #[arg(long, value_name = "FILE")]
         event: PathBuf,
@@ -215,7 +214,7 @@ async fn local<H: Handler>(args: LocalArgs) -> anyhow::Result<()> {
                 &std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?,
             )
             .with_context(|| format!("{} is not JSON", event.display()))?;
-            let function = lambda::Function::from_env(&function, &aws::sdk_config().await)?;
+            let function = lambda::Instance::from_env(function, &aws::sdk_config().await)?;
             let response = function.call::<H>(&config, payload, None).await?;
             say(serde_json::to_string(&response)?)?;
             return Ok(());

@@ -4,8 +4,8 @@
 //! encrypted, and kept or deleted with the stack as the config says.
 
 use serde_json::json;
-use slips::config::{Arn, Config, OnDelete, Shards};
-use slips::event::Lane;
+use slips_contract::config::{Arn, Config, OnDelete, Shards};
+use slips_contract::lane::Lane;
 
 use crate::RenderError;
 use crate::cfn::{Keep, Named, Resource, Resources, get_att, reference};

@@ -5,7 +5,7 @@
 //! settings for asynchronous invocations.
 
 use serde_json::{Map, Value, json};
-use slips::config::Config;
+use slips_contract::config::Config;
 
 use crate::backend::{Backend, sends_failures};
 use crate::cfn::{Keep, Resource, Resources, reference, sub};
@@ -47,7 +47,7 @@ pub fn environment(config: &Config, backend: &Backend, function: Function) -> Ma
     let mut vars = Map::new();
     vars.insert(env::FUNCTION.into(), function.name().into());
     let streams = |vars: &mut Map<String, Value>| {
-        for lane in slips::event::Lane::ALL {
+        for lane in slips_contract::lane::Lane::ALL {
             vars.insert(env::stream(lane).into(), backend.stream(lane).name.clone());
         }
     };
@@ -60,7 +60,6 @@ pub fn environment(config: &Config, backend: &Backend, function: Function) -> Ma
             env::DELAY.into(),
             config.backend.lane.of(lane).delay.to_string().into(),
         );
-        vars.insert(env::LANE.into(), lane.name().into());
         vars.insert(env::ERROR_TABLE.into(), backend.table.name.clone());
         return vars;
     }

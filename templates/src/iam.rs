@@ -16,8 +16,8 @@
 //! account's principals through the owning service.
 
 use serde_json::{Value, json};
-use slips::config::Config;
-use slips::event::Lane;
+use slips_contract::config::Config;
+use slips_contract::lane::Lane;
 
 use crate::RenderError;
 use crate::backend::Backend;

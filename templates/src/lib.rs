@@ -9,7 +9,7 @@
 //! environment.
 //!
 //! ```
-//! # fn config() -> slips::config::Config {
+//! # fn config() -> slips_contract::config::Config {
 //! #     serde_json::from_value(serde_json::json!({
 //! #         "stack_name": "logs",
 //! #         "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
@@ -27,14 +27,15 @@ mod cfn;
 mod functions;
 mod iam;
 pub mod limits;
-pub mod names;
 mod observability;
 mod outputs;
 mod wiring;
 mod yaml;
 
 use serde_json::{Value, json};
-use slips::config::Config;
+use slips_contract::config::Config;
+
+pub use slips_contract::names;
 
 pub use iam::RESOURCELESS_ACTIONS;
 pub use names::Function;

@@ -50,14 +50,14 @@ pub const SNS_LAMBDA_ENVELOPE_BYTES: usize = 8 * 1024;
 /// of an SNS event (EventPusher's notification, Reporter's dead letter of
 /// Main), whose message is JSON-escaped inside it, so up to twice as long.
 pub const MAX_FAILURE_MESSAGE_BYTES: usize =
-    2 * slips::functions::dispatcher::MAX_SNS_MESSAGE_BYTES + SNS_LAMBDA_ENVELOPE_BYTES;
+    2 * slips_contract::quota::MAX_SNS_MESSAGE_BYTES + SNS_LAMBDA_ENVELOPE_BYTES;
 const _: () = assert!(MAX_FAILURE_MESSAGE_BYTES <= MAX_SQS_MESSAGE_BYTES as usize);
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_longest_partition_name_is_known() {
-        let longest = slips::config::PARTITIONS
+        let longest = slips_contract::config::PARTITIONS
             .iter()
             .map(|(name, _)| name.len())
             .max();

@@ -5,8 +5,8 @@
 //! the pipeline failure queue), which notify `alarms.topic_arn` if given.
 
 use serde_json::{Value, json};
-use slips::config::Config;
-use slips::event::Lane;
+use slips_contract::config::Config;
+use slips_contract::lane::Lane;
 
 use crate::backend::Backend;
 use crate::cfn::{Resource, Resources, sub};

@@ -2,7 +2,7 @@
 //! under the names in [`crate::names::output`].
 
 use serde_json::{Map, Value, json};
-use slips::event::Lane;
+use slips_contract::lane::Lane;
 
 use crate::backend::Backend;
 use crate::cfn::reference;

@@ -3,8 +3,8 @@
 //! invoke permission names its source, so no other topic can invoke a function.
 
 use serde_json::{Value, json};
-use slips::config::{Arn, Config};
-use slips::event::Lane;
+use slips_contract::config::{Arn, Config};
+use slips_contract::lane::Lane;
 
 use crate::RenderError;
 use crate::backend::{Backend, sends_failures};

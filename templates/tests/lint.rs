@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use slips::config;
+use slips_contract::config;
 use slips_templates::{Format, render};
 
 fn repo_root() -> PathBuf {

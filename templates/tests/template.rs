@@ -3,7 +3,7 @@
 //! functions' environment, lanes, alarms and outputs.
 
 use serde_json::{Value, json};
-use slips::config::Config;
+use slips_contract::config::Config;
 use slips_templates::{Format, Function, RESOURCELESS_ACTIONS, names, render};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:SecLogUpload";
@@ -399,7 +399,6 @@ fn each_function_gets_the_environment_of_the_contract() {
             "SLIPS_FUNCTION": "fast-dispatcher",
             "SLIPS_MAIN_FUNCTION": {"Ref": "MainFunc"},
             "SLIPS_DELAY": "0",
-            "SLIPS_LANE": "fast",
             "SLIPS_ERROR_TABLE": {"Ref": "ErrorTable"},
         })
     );
@@ -409,7 +408,6 @@ fn each_function_gets_the_environment_of_the_contract() {
             "SLIPS_FUNCTION": "slow-dispatcher",
             "SLIPS_MAIN_FUNCTION": {"Ref": "MainFunc"},
             "SLIPS_DELAY": "12",
-            "SLIPS_LANE": "slow",
             "SLIPS_ERROR_TABLE": {"Ref": "ErrorTable"},
         })
     );
@@ -783,8 +781,8 @@ fn a_policy_over_the_iam_limit_is_refused_with_the_fix() {
 #[test]
 fn the_example_fits_in_a_template_body() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let loaded =
-        slips::config::load(&root.join("config.example.yml")).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = slips_contract::config::load(&root.join("config.example.yml"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let rendered = render(&loaded.config).expect("renders");
     let yaml = rendered.to_yaml().expect("yaml");
     let compact = rendered.value().to_string();
@@ -822,7 +820,7 @@ fn the_failure_queue_holds_its_largest_message() {
     let size = queue["MaximumMessageSize"].as_u64().expect("a size");
     // Reporter's dead letter: an SNS event wrapping a full dead letter of
     // Main, its message JSON-escaped (so up to twice as long).
-    let largest = 2 * slips::functions::dispatcher::MAX_SNS_MESSAGE_BYTES as u64 + 8 * 1024;
+    let largest = 2 * slips_contract::quota::MAX_SNS_MESSAGE_BYTES as u64 + 8 * 1024;
     assert!(size >= largest, "{size} < {largest}");
     assert!(size <= 1_048_576, "SQS's maximum");
 }

@@ -7,6 +7,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::Context;
 
+use slips::names::{Function, env};
+
 use crate::build;
 use crate::stack::Deployed;
 
@@ -14,9 +16,8 @@ use crate::stack::Deployed;
 pub struct InvokeArgs {
     #[command(flatten)]
     config: super::ConfigArg,
-    /// event-pusher, fast-dispatcher, slow-dispatcher, main, reporter or drain.
-    #[arg(value_parser = slips::lambda::FUNCTIONS)]
-    function: String,
+    #[arg(value_enum)]
+    function: Function,
     /// The invocation's payload (JSON).
     #[arg(long, value_name = "FILE")]
     event: PathBuf,
@@ -32,11 +33,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     let environment = runtime.block_on(async {
         let deployed = Deployed::resolve(&loaded.config.stack_name).await?;
-        let function = slips_templates::Function::ALL
-            .into_iter()
-            .find(|f| f.name() == args.function)
-            .with_context(|| format!("{}: not a slips function", args.function))?;
-        let name = deployed.output(function.output())?.to_string();
+        let name = deployed.output(args.function.output())?.to_string();
         let configuration = aws_sdk_lambda::Client::new(&deployed.sdk)
             .get_function_configuration()
             .function_name(&name)
@@ -50,7 +47,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             .cloned()
             .unwrap_or_default();
         // As Lambda names the function it runs (Main hands failed objects back to it).
-        environment.insert(slips::lambda::LAMBDA_FUNCTION_NAME.into(), name);
+        environment.insert(env::LAMBDA_FUNCTION_NAME.into(), name);
         Ok::<_, anyhow::Error>(environment)
     })?;
     let binary = build::handler_binary(
@@ -61,7 +58,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     handler
         .arg("invoke")
         .arg("--function")
-        .arg(&args.function)
+        .arg(args.function.name())
         .arg("--event")
         .arg(&args.event)
         .arg("--config")

@@ -68,7 +68,7 @@ async fn limit(
         .cloned()
         .unwrap_or_default();
     let old_delay = variables
-        .get(slips::env::DELAY)
+        .get(slips::names::env::DELAY)
         .cloned()
         .unwrap_or_else(|| "?".into());
     let old_batch = lambda
@@ -82,7 +82,7 @@ async fn limit(
         .map_or("?".into(), |b| b.to_string());
 
     if let Some(delay) = delay {
-        variables.insert(slips::env::DELAY.to_string(), delay.to_string());
+        variables.insert(slips::names::env::DELAY.to_string(), delay.to_string());
         let environment = aws_sdk_lambda::types::Environment::builder()
             .set_variables(Some(variables))
             .build();
@@ -93,7 +93,7 @@ async fn limit(
             .send()
             .await
             .map_err(slips::aws::sdk_error)
-            .with_context(|| format!("setting {} of {function}", slips::env::DELAY))?;
+            .with_context(|| format!("setting {} of {function}", slips::names::env::DELAY))?;
     }
     if let Some(batch_size) = batch_size {
         lambda

@@ -132,7 +132,7 @@ fn check_args(binary: &Path, config: &Config) -> anyhow::Result<()> {
         .unwrap_or_else(|_| binary.to_path_buf());
     let out = std::process::Command::new(&program)
         .env(slips::CHECK_ARGS_ENV, "1")
-        .env(slips::CONFIG_ENV, &file)
+        .env(slips::names::env::CONFIG, &file)
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .stdin(std::process::Stdio::null())
         .output();

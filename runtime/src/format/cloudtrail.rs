@@ -790,19 +790,19 @@ mod tests {
             crate::format::FormatChain::parse(&["s3-text", "json", "cloudtrail", "json"]).unwrap();
         let log = log_file();
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        chain
-            .apply(
-                log.as_bytes(),
-                &mut chain.object_state(),
-                &mut out,
-                &mut scratch,
-            )
+        crate::format::ObjectParser::new(&chain)
+            .apply(log.as_bytes(), &mut out, &mut scratch)
             .unwrap();
         assert_eq!(out.len(), 4);
         assert_eq!(field(&out[3], "eventName"), "RotateKey");
-        let err = crate::format::Parser::Syslog
-            .parse(out.remove(0), &mut Default::default(), &mut Vec::new())
-            .unwrap_err();
+        let syslog = crate::format::Parser::Syslog;
+        let err = crate::format::parse(
+            syslog,
+            out.remove(0),
+            &mut Default::default(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("built by an earlier parser"),
             "{err}"

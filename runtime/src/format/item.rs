@@ -193,10 +193,7 @@ pub fn as_text(value: Option<&Value>) -> Option<Cow<'_, str>> {
 /// How many characters of a record an error may quote (the config's
 /// `errors.excerpt_chars`): errors travel to logs, dead letters and the
 /// error table, so they carry at most a short excerpt, or none.
-static EXCERPT_CHARS: AtomicUsize = AtomicUsize::new(DEFAULT_EXCERPT_CHARS);
-
-/// Characters of record content an error quotes by default.
-pub const DEFAULT_EXCERPT_CHARS: usize = 32;
+static EXCERPT_CHARS: AtomicUsize = AtomicUsize::new(super::DEFAULT_EXCERPT_CHARS);
 
 /// Sets how many characters of record content errors quote (0: none).
 pub fn set_excerpt_chars(chars: usize) {

@@ -14,9 +14,7 @@ use crate::lanes;
 /// reference, Invoke: "For asynchronous invocations, the maximum payload
 /// size is 1 MB").
 pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 1024 * 1024;
-/// The largest SNS message, body and attributes together: 256 KiB (SNS
-/// quotas, "Message size"; SNS counts attribute names, types and values).
-pub const MAX_SNS_MESSAGE_BYTES: usize = 262_144;
+pub use slips_contract::quota::MAX_SNS_MESSAGE_BYTES;
 /// What Lambda adds to a dead letter as attributes: `RequestID` (a UUID),
 /// `ErrorCode` (3 digits) and `ErrorMessage` (truncated to 1 KB), with their
 /// names and types (Lambda Developer Guide, "Dead-letter queues"), rounded up.

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::config::{Config, OnParseError};
 use crate::event::ObjectEvent;
-use crate::format::{FormatChain, Reader};
+use crate::format::{FormatChain, ObjectParser, Reader};
 use crate::handler::{Handler, Meta, Record, Source};
 use crate::invoker::Invoker;
 use crate::object::{Blocks, LineTooLong, ObjectStore};
@@ -416,7 +416,7 @@ async fn process_object<H: Handler, S: ObjectStore>(
         bucket: event.bucket_name.clone(),
         key: event.object_key.clone(),
     };
-    let mut states = chain.object_state();
+    let mut parser = ObjectParser::new(chain);
     let (mut line, mut index, mut skipped) = (0u64, 0u64, 0u64);
     while let Some(block) = blocks.next().await {
         if stop.is_some_and(|stop| Instant::now() >= stop) {
@@ -457,7 +457,7 @@ async fn process_object<H: Handler, S: ObjectStore>(
                     url.clone()
                 }
             };
-            if let Err(error) = chain.apply(record, &mut states, &mut out, &mut scratch) {
+            if let Err(error) = parser.apply(record, &mut out, &mut scratch) {
                 match on_parse_error {
                     OnParseError::Fail => {
                         let error = anyhow!("{}: {error}", at());

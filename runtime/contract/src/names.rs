@@ -3,7 +3,7 @@
 //! runtime reads the environment, so these are a contract: change one only
 //! together with its reader.
 
-use slips::event::Lane;
+use crate::lane::Lane;
 
 /// The template's parameters: where the code zip is (the deploy step passes them).
 pub mod parameter {
@@ -16,7 +16,7 @@ pub mod parameter {
 /// Logical IDs of the resources that are not one per function. The
 /// original's IDs are kept so operators recognise the stack.
 pub mod id {
-    use slips::event::Lane;
+    use crate::lane::Lane;
 
     /// The fast lane's Kinesis stream.
     pub const FAST_STREAM: &str = "EventFastStream";
@@ -75,24 +75,29 @@ pub mod id {
     }
 }
 
-/// Environment variables the functions read (the runtime's names: one source).
+/// Environment variables the functions read; the stack sets them.
 pub mod env {
-    use slips::event::Lane;
+    use crate::lane::Lane;
 
     /// Which function the binary serves: [`Function::name`](super::Function::name).
-    pub const FUNCTION: &str = slips::FUNCTION_ENV;
+    pub const FUNCTION: &str = "SLIPS_FUNCTION";
+    /// Where the config (JSON) is in Lambda; by default `slips.json` in the
+    /// code's directory.
+    pub const CONFIG: &str = "SLIPS_CONFIG";
     /// Name of the fast lane's stream (EventPusher, Drain).
-    pub const FAST_STREAM: &str = slips::env::FAST_STREAM;
+    pub const FAST_STREAM: &str = "SLIPS_FAST_STREAM";
     /// Name of the slow lane's stream (EventPusher, Drain).
-    pub const SLOW_STREAM: &str = slips::env::SLOW_STREAM;
+    pub const SLOW_STREAM: &str = "SLIPS_SLOW_STREAM";
     /// Name of Main's function (Dispatchers).
-    pub const MAIN_FUNCTION: &str = slips::env::MAIN_FUNCTION;
-    /// Seconds the Dispatcher waits after each batch, the lane's `delay` (Dispatchers).
-    pub const DELAY: &str = slips::env::DELAY;
-    /// The Dispatcher's lane: `fast` or `slow` (Dispatchers).
-    pub const LANE: &str = slips::env::LANE;
-    /// Name of the error table (Reporter, Drain).
-    pub const ERROR_TABLE: &str = slips::env::ERROR_TABLE;
+    pub const MAIN_FUNCTION: &str = "SLIPS_MAIN_FUNCTION";
+    /// Seconds the Dispatcher waits after each batch, the lane's `delay`
+    /// (Dispatchers); read at every invocation so `slips limit` takes
+    /// effect without a deploy.
+    pub const DELAY: &str = "SLIPS_DELAY";
+    /// Name of the error table (Dispatchers, Reporter, Drain).
+    pub const ERROR_TABLE: &str = "SLIPS_ERROR_TABLE";
+    /// The name of the running function, which Lambda sets.
+    pub const LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
     /// The variable holding the stream name of `lane`.
     pub fn stream(lane: Lane) -> &'static str {
@@ -105,7 +110,7 @@ pub mod env {
 
 /// The stack's outputs: every physical name the CLI needs.
 pub mod output {
-    use slips::event::Lane;
+    use crate::lane::Lane;
 
     /// Name of the fast lane's stream.
     pub const FAST_STREAM_NAME: &str = "FastStreamName";
@@ -142,7 +147,9 @@ pub mod output {
 }
 
 /// The six functions of the stack, all served by the one handler binary.
+/// As a command-line value each is its [`name`](Function::name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Function {
     EventPusher,
     FastDispatcher,
@@ -190,6 +197,11 @@ impl Function {
             Function::Reporter => "Reporter",
             Function::Drain => "Drain",
         }
+    }
+
+    /// The function `SLIPS_FUNCTION=name` selects.
+    pub fn from_name(name: &str) -> Option<Function> {
+        Function::ALL.into_iter().find(|f| f.name() == name)
     }
 
     /// The value of `SLIPS_FUNCTION` that selects this function in the binary.

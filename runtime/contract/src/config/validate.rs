@@ -9,8 +9,8 @@ use super::arn::{Arn, ArnKind};
 use super::diagnostic::Diagnostic;
 use super::path::FieldPath;
 use super::{Config, Dest, Functions, HandlerConfig, IteratorAges, Route, Shards, Throttle};
-use crate::event::Lane;
 use crate::format::FormatChain;
+use crate::lane::Lane;
 
 /// The longest stack description CloudFormation accepts, in bytes (template anatomy, "Description").
 const DESCRIPTION_MAX_BYTES: usize = 1024;

@@ -150,10 +150,10 @@ pub enum OnDelete {
 
 impl Backend {
     /// The existing stream the config names for `lane`, if any.
-    pub fn stream_arn(&self, lane: crate::event::Lane) -> Option<&str> {
+    pub fn stream_arn(&self, lane: crate::lane::Lane) -> Option<&str> {
         match lane {
-            crate::event::Lane::Fast => self.kinesis_stream_fast_arn.as_deref(),
-            crate::event::Lane::Slow => self.kinesis_stream_slow_arn.as_deref(),
+            crate::lane::Lane::Fast => self.kinesis_stream_fast_arn.as_deref(),
+            crate::lane::Lane::Slow => self.kinesis_stream_slow_arn.as_deref(),
         }
     }
 }
@@ -207,10 +207,10 @@ impl Default for Lanes {
 
 impl Lanes {
     /// The settings of `lane`.
-    pub fn of(&self, lane: crate::event::Lane) -> &Throttle {
+    pub fn of(&self, lane: crate::lane::Lane) -> &Throttle {
         match lane {
-            crate::event::Lane::Fast => &self.fast,
-            crate::event::Lane::Slow => &self.slow,
+            crate::lane::Lane::Fast => &self.fast,
+            crate::lane::Lane::Slow => &self.slow,
         }
     }
 }
@@ -480,10 +480,10 @@ impl IteratorAges {
     }
 
     /// The threshold of `lane`, in seconds.
-    pub fn of(&self, lane: crate::event::Lane) -> u32 {
+    pub fn of(&self, lane: crate::lane::Lane) -> u32 {
         match lane {
-            crate::event::Lane::Fast => self.fast,
-            crate::event::Lane::Slow => self.slow,
+            crate::lane::Lane::Fast => self.fast,
+            crate::lane::Lane::Slow => self.slow,
         }
     }
 }
@@ -537,10 +537,10 @@ pub enum Dest {
 
 impl Dest {
     /// The lane this destination is, `None` for drop.
-    pub fn lane(self) -> Option<crate::event::Lane> {
+    pub fn lane(self) -> Option<crate::lane::Lane> {
         match self {
-            Dest::Fast => Some(crate::event::Lane::Fast),
-            Dest::Slow => Some(crate::event::Lane::Slow),
+            Dest::Fast => Some(crate::lane::Lane::Fast),
+            Dest::Slow => Some(crate::lane::Lane::Slow),
             Dest::Drop => None,
         }
     }
