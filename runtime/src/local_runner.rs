@@ -363,15 +363,13 @@ enum Store {
 
 /// `--format`: every object given is read with this chain.
 fn override_format(config: &mut Config, events: &[ObjectEvent], chain: &str) -> anyhow::Result<()> {
-    let names: Vec<String> = chain.split(',').map(|s| s.trim().to_string()).collect();
-    if let Err(errors) = FormatChain::parse(&names) {
-        let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
-        bail!("--format {chain}: {}", reasons.join("; "));
-    }
+    let chain: FormatChain = chain
+        .parse()
+        .map_err(|reasons| anyhow::anyhow!("--format {chain}: {reasons}"))?;
     for event in events {
         let mapping = crate::config::Mapping {
             prefix: event.object_key.clone(),
-            format: names.clone(),
+            format: chain.clone(),
             on_parse_error: Default::default(),
         };
         config

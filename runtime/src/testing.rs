@@ -127,6 +127,10 @@ impl Trial {
     }
 
     fn config(&self) -> anyhow::Result<Config> {
+        let names = self.format.join(",");
+        let chain: crate::format::FormatChain = names
+            .parse()
+            .map_err(|reasons| anyhow::anyhow!("format `{names}`: {reasons}"))?;
         let on_parse_error = if self.skip_parse_errors {
             "skip"
         } else {
@@ -137,15 +141,10 @@ impl Trial {
             "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
             "handler": {"path": ".", "args": self.args},
             "bucket_mapping": {BUCKET: [
-                {"prefix": "", "format": self.format, "on_parse_error": on_parse_error}
+                {"prefix": "", "format": chain, "on_parse_error": on_parse_error}
             ]},
         });
-        let config: Config = serde_json::from_value(config)?;
-        crate::format::FormatChain::parse(&self.format).map_err(|errors| {
-            let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
-            anyhow::anyhow!("format `{}`: {}", self.format.join(","), reasons.join("; "))
-        })?;
-        Ok(config)
+        Ok(serde_json::from_value(config)?)
     }
 }
 

@@ -17,6 +17,7 @@
 
 use serde_json::{Value, json};
 use slips_contract::config::Config;
+use slips_contract::format::Reader;
 use slips_contract::lane::Lane;
 
 use crate::RenderError;
@@ -294,7 +295,7 @@ pub fn object_arns(config: &Config) -> Vec<String> {
     for (bucket, mappings) in &config.bucket_mapping {
         let read: Vec<&str> = mappings
             .iter()
-            .filter(|m| m.format.first().map(String::as_str) != Some("ignore"))
+            .filter(|m| m.format.reader != Reader::Ignore)
             .map(|m| m.prefix.as_str())
             .collect();
         for (i, prefix) in read.iter().enumerate() {

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use slips::config::{self, Config, LoadError, Throttle};
-use slips::format::FormatChain;
 
 pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
     match config::load(file) {
@@ -51,8 +50,7 @@ fn summary(file: &Path, config: &Config) -> String {
             .max()
             .unwrap_or(0);
         for mapping in mappings {
-            let chain = FormatChain::parse(&mapping.format)
-                .map_or_else(|_| mapping.format.join(", "), |chain| chain.to_string());
+            let chain = &mapping.format;
             let lanes = lanes_reached(config, bucket, &mapping.prefix);
             let _ = writeln!(
                 out,

@@ -18,7 +18,7 @@ use anyhow::{Context, anyhow};
 use futures::FutureExt;
 use serde::Serialize;
 
-use crate::config::{Config, OnParseError};
+use crate::config::{Config, Mapping, OnParseError};
 use crate::event::ObjectEvent;
 use crate::format::{FormatChain, ObjectParser, Reader};
 use crate::handler::{Handler, Meta, Record, Source};
@@ -297,11 +297,11 @@ pub async fn process_until<H: Handler, S: ObjectStore>(
                 FailureKind::Timeout,
                 anyhow!("{}: not reached before Main's timeout", event.url()),
             )),
-            Ok((chain, on_parse_error)) => catch_panic(process_object(
+            Ok(mapping) => catch_panic(process_object(
                 store,
                 event,
-                &chain,
-                on_parse_error,
+                &mapping.format,
+                mapping.on_parse_error,
                 &mut handler,
                 &mut summary,
                 stop,
@@ -334,21 +334,16 @@ pub async fn process_until<H: Handler, S: ObjectStore>(
     })
 }
 
-/// The format chain and parse-error policy of an event's object.
-fn plan(config: &Config, event: &ObjectEvent) -> anyhow::Result<(FormatChain, OnParseError)> {
-    let mapping = config
+/// The mapping of an event's object: its format chain and parse-error policy.
+fn plan<'c>(config: &'c Config, event: &ObjectEvent) -> anyhow::Result<&'c Mapping> {
+    config
         .mapping_for(&event.bucket_name, &event.object_key)
         .ok_or_else(|| {
             anyhow!(
                 "{}: no bucket_mapping entry matches this object",
                 event.url()
             )
-        })?;
-    let chain = FormatChain::parse(&mapping.format).map_err(|errors| {
-        let reasons: Vec<_> = errors.into_iter().map(|e| e.message).collect();
-        anyhow!("{}: bad format chain: {}", event.url(), reasons.join("; "))
-    })?;
-    Ok((chain, mapping.on_parse_error))
+        })
 }
 
 /// Runs handler code, turning a panic into an error. The handler goes on

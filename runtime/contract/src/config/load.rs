@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::diagnostic::{Diagnostic, Report};
 use super::path::{FieldPath, Segment};
 use super::{Config, validate, yaml};
+use crate::format::FormatChain;
 use crate::suggest::did_you_mean;
 
 /// A config that passed every check, with the warnings it raised.
@@ -89,7 +90,8 @@ pub fn load_str(text: &str, file: &Path, base_dir: &Path) -> Result<Loaded, Repo
     }
     let mut json = tree.to_json();
     drop_empty_keys(&mut json);
-    let config = deserialize_reporting_all(&json, &mut report.diagnostics);
+    check_format_chains(&mut json, &mut report.diagnostics);
+    let config = deserialize_reporting_all(json, &mut report.diagnostics);
     let config = config.map(|mut config| {
         if config.handler.path.is_relative() {
             config.handler.path = base_dir.join(&config.handler.path);
@@ -125,11 +127,55 @@ pub fn schema() -> Value {
     schema
 }
 
+/// Checks every mapping's format chain, reporting each bad name at its
+/// index (serde would stop at the first). A bad chain is replaced by
+/// `[ignore]`, so the rest of its mapping is still checked (a config with
+/// errors is never used).
+fn check_format_chains(json: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(buckets) = json
+        .get_mut("bucket_mapping")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (bucket, mappings) in buckets.iter_mut() {
+        let Some(mappings) = mappings.as_array_mut() else {
+            continue;
+        };
+        for (i, mapping) in mappings.iter_mut().enumerate() {
+            let Some(mapping) = mapping.as_object_mut() else {
+                continue;
+            };
+            // Anything but a list of names is a type error serde reports.
+            let names: Option<Vec<&str>> = match mapping.get("format") {
+                Some(Value::Array(names)) => names.iter().map(Value::as_str).collect(),
+                _ => None,
+            };
+            let Some(Err(errors)) = names.map(|names| FormatChain::parse(&names)) else {
+                continue;
+            };
+            let at = FieldPath::root()
+                .key("bucket_mapping")
+                .key(bucket)
+                .index(i)
+                .key("format");
+            for error in errors {
+                let field = match error.index {
+                    Some(index) => at.index(index),
+                    None => at.clone(),
+                };
+                diagnostics.push(Diagnostic::error(field, error.message));
+            }
+            mapping.insert("format".into(), serde_json::json!(["ignore"]));
+        }
+    }
+}
+
 /// Deserializes the config, reporting every unknown key and as many type
 /// errors as can be found: after each error the value at fault is taken out
-/// and deserialization runs again, until it succeeds or nothing is left to take.
-fn deserialize_reporting_all(json: &Value, diagnostics: &mut Vec<Diagnostic>) -> Option<Config> {
-    let mut json = json.clone();
+/// and deserialization runs again, until it succeeds or nothing is left to
+/// take.
+fn deserialize_reporting_all(mut json: Value, diagnostics: &mut Vec<Diagnostic>) -> Option<Config> {
     let mut removed: Vec<FieldPath> = Vec::new();
     let mut unknown: BTreeSet<FieldPath> = BTreeSet::new();
     let config = loop {

@@ -18,6 +18,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::format::FormatChain;
+
 pub use arn::{Arn, ArnKind, PARTITIONS, partition_of};
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use load::{LoadError, Loaded, load, load_str, schema};
@@ -562,7 +564,7 @@ pub struct Mapping {
     pub prefix: String,
     /// The format chain: one reader (`s3-lines`, `s3-text`, `ignore`), then
     /// parsers, e.g. `[s3-lines, json, cloudtrail]`.
-    pub format: Vec<String>,
+    pub format: FormatChain,
     /// What a record that fails to parse does: `fail` the object (default),
     /// or `skip` the record and count it.
     #[serde(default, skip_serializing_if = "OnParseError::is_fail")]

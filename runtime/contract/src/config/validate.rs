@@ -9,7 +9,6 @@ use super::arn::{Arn, ArnKind};
 use super::diagnostic::Diagnostic;
 use super::path::FieldPath;
 use super::{Config, Dest, Functions, HandlerConfig, IteratorAges, Route, Shards, Throttle};
-use crate::format::FormatChain;
 use crate::lane::Lane;
 
 /// The longest stack description CloudFormation accepts, in bytes (template anatomy, "Description").
@@ -556,16 +555,6 @@ fn check_bucket_mapping(config: &Config, at: &FieldPath, out: &mut Vec<Diagnosti
                         mapping.prefix
                     ),
                 ));
-            }
-            if let Err(errors) = FormatChain::parse(&mapping.format) {
-                for error in errors {
-                    let field = entry_at.key("format");
-                    let field = match error.index {
-                        Some(index) => field.index(index),
-                        None => field,
-                    };
-                    out.push(Diagnostic::error(field, error.message));
-                }
             }
             if let Some(rule) = dropping_rule(config, bucket, &mapping.prefix) {
                 out.push(Diagnostic::warning(
