@@ -14,7 +14,7 @@ use serde_json::json;
 use slips::config::Config;
 use slips::event::ObjectEvent;
 use slips::functions::main;
-use slips::object::LocalStore;
+use slips::local::LocalStore;
 use slips::{Handler, Meta, Record};
 
 /// Counts records and tags, like handlers/log-counter.

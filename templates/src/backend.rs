@@ -48,8 +48,7 @@ impl Backend {
 /// given role cannot have been granted a queue the stack creates, and Lambda
 /// refuses a dead-letter target or failure destination the role may not use.
 pub fn sends_failures(config: &Config, function: Function) -> bool {
-    crate::iam::existing_role(config, function).is_none()
-        || config.backend.failure_queue_arn.is_some()
+    config.role_arn_of(function).is_none() || config.backend.failure_queue_arn.is_some()
 }
 
 /// Adds the resources the config does not name and returns how to refer to all of them.

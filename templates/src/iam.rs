@@ -73,7 +73,7 @@ pub fn role(
     function: Function,
     resources: &mut Resources,
 ) -> Result<Value, RenderError> {
-    if let Some(arn) = existing_role(config, function) {
+    if let Some(arn) = config.role_arn_of(function) {
         return Ok(arn.into());
     }
     let statements = statements(config, backend, function);
@@ -114,7 +114,7 @@ pub const MAIN_HAND_BACK_POLICY: &str = "MainFuncHandBackPolicy";
 /// each other. A role given in the config must allow this itself (without
 /// it, a batch with a failed object fails whole, as Lambda retries it).
 pub fn main_hand_back(config: &Config, resources: &mut Resources) {
-    if existing_role(config, Function::Main).is_some() {
+    if config.role_arn_of(Function::Main).is_some() {
         return;
     }
     resources.add(
@@ -135,18 +135,6 @@ pub fn main_hand_back(config: &Config, resources: &mut Resources) {
             }),
         ),
     );
-}
-
-/// The role the config gives for `function`, if any.
-pub fn existing_role(config: &Config, function: Function) -> Option<&str> {
-    let roles = &config.backend.role_arn;
-    match function {
-        Function::EventPusher => roles.event_pusher.as_deref(),
-        Function::FastDispatcher | Function::SlowDispatcher => roles.dispatcher.as_deref(),
-        Function::Main => config.handler.role_arn.as_deref(),
-        Function::Reporter => roles.reporter.as_deref(),
-        Function::Drain => roles.drain.as_deref(),
-    }
 }
 
 fn statement(sid: &str, actions: &[&str], resources: Vec<Value>) -> Value {

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use slips::error_table::{self, DynamoErrorTable, ErrorItem, ErrorStore, Selection};
-use slips::event::Lane;
+use slips::error_table::{self, DynamoErrorTable, ErrorItem, ErrorStore, Failure, Page, Selection};
+use slips::event::{Lane, ObjectEvent};
 use slips::functions::drain;
-use slips::lanes::KinesisLanes;
+use slips::lanes::{KinesisLanes, LaneError, LaneWriter};
 use slips::local::LocalState;
 
 use crate::stack::Deployed;
@@ -33,6 +33,54 @@ pub struct Target {
 enum Backend {
     Local(LocalState),
     Aws(DynamoErrorTable, KinesisLanes, Box<Deployed>),
+}
+
+/// Either backend as the error store the commands read and drain.
+impl ErrorStore for Backend {
+    async fn record(&self, failure: &Failure) -> anyhow::Result<()> {
+        match self {
+            Backend::Local(state) => state.record(failure).await,
+            Backend::Aws(table, ..) => table.record(failure).await,
+        }
+    }
+
+    async fn page(&self, start: Option<String>) -> anyhow::Result<Page> {
+        match self {
+            Backend::Local(state) => state.page(start).await,
+            Backend::Aws(table, ..) => table.page(start).await,
+        }
+    }
+
+    async fn get(&self, request_id: &str) -> anyhow::Result<Option<ErrorItem>> {
+        match self {
+            Backend::Local(state) => state.get(request_id).await,
+            Backend::Aws(table, ..) => table.get(request_id).await,
+        }
+    }
+
+    async fn delete(&self, request_id: &str) -> anyhow::Result<()> {
+        match self {
+            Backend::Local(state) => state.delete(request_id).await,
+            Backend::Aws(table, ..) => table.delete(request_id).await,
+        }
+    }
+
+    async fn keep(&self, request_id: &str, events: &[ObjectEvent]) -> anyhow::Result<()> {
+        match self {
+            Backend::Local(state) => state.keep(request_id, events).await,
+            Backend::Aws(table, ..) => table.keep(request_id, events).await,
+        }
+    }
+}
+
+/// Either backend's lanes, where drained events go.
+impl LaneWriter for Backend {
+    async fn put(&self, lane: Lane, events: &[ObjectEvent]) -> Result<(), LaneError> {
+        match self {
+            Backend::Local(state) => state.put(lane, events).await,
+            Backend::Aws(_, lanes, _) => lanes.put(lane, events).await,
+        }
+    }
 }
 
 impl Target {
@@ -145,12 +193,8 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
         super::failures::print(&waiting, config.as_ref(), args.output == "json")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (mut items, malformed) = runtime.block_on(async {
-        match &backend {
-            Backend::Local(state) => error_table::select(state, &Selection::default()).await,
-            Backend::Aws(table, _, _) => error_table::select(table, &Selection::default()).await,
-        }
-    })?;
+    let (mut items, malformed) =
+        runtime.block_on(async { error_table::select(&backend, &Selection::default()).await })?;
     // What the failure queue holds, in a line (the table's promise covers it too).
     let queued = match &backend {
         Backend::Aws(_, _, deployed) if args.output != "json" => runtime.block_on(async {
@@ -260,12 +304,8 @@ pub fn errors(args: ErrorsArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn error(args: ErrorArgs) -> anyhow::Result<ExitCode> {
-    let item = runtime()?.block_on(async {
-        match args.target.backend().await? {
-            Backend::Local(state) => state.get(&args.request_id).await,
-            Backend::Aws(table, _, _) => table.get(&args.request_id).await,
-        }
-    })?;
+    let item =
+        runtime()?.block_on(async { args.target.backend().await?.get(&args.request_id).await })?;
     let Some(item) = item else {
         bail!("no failed invocation with request id {}", args.request_id);
     };
@@ -368,16 +408,13 @@ pub fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let backend = runtime.block_on(args.target.backend())?;
-    let drained = runtime.block_on(async {
-        match &backend {
-            Backend::Local(state) => {
-                drain::drain(state, state, &selection, args.dry_run, progress).await
-            }
-            Backend::Aws(table, lanes, _) => {
-                drain::drain(table, lanes, &selection, args.dry_run, progress).await
-            }
-        }
-    })?;
+    let drained = runtime.block_on(drain::drain(
+        &backend,
+        &backend,
+        &selection,
+        args.dry_run,
+        progress,
+    ))?;
     report_drained(&drained, verb, args.target.local && !args.dry_run);
     // The failure queue: replayed too, unless particular items were asked for.
     if let Backend::Aws(table, lanes, deployed) = &backend

@@ -7,7 +7,8 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use super::pipeline::Counters;
+use super::counters::Counters;
+use super::objects::LocalStore;
 use super::state::LocalState;
 use crate::config::Config;
 use crate::error_table::Failure;
@@ -15,7 +16,6 @@ use crate::event::ObjectEvent;
 use crate::functions::main;
 use crate::handler::Handler;
 use crate::invoker::Invoker;
-use crate::object::LocalStore;
 
 /// Lambda's asynchronous invocation: one try and two retries.
 pub const ATTEMPTS: u32 = 3;

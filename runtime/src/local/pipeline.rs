@@ -6,22 +6,23 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
 
+use super::counters::{Counters, snapshot};
 use super::invoker::LocalInvoker;
+use super::objects::LocalStore;
 use super::progress::Progress;
 use super::scan::{LocalObject, scan};
 use super::state::LocalState;
 use crate::config::Config;
-use crate::event::{Lane, ObjectEvent, PerLane};
+use crate::event::{Lane, ObjectEvent};
 use crate::functions::dispatcher::LaneBatch;
 use crate::functions::{dispatcher, event_pusher, reporter};
 use crate::handler::Handler;
-use crate::object::LocalStore;
 
 /// How often idle loops look for new work.
 const POLL: Duration = Duration::from_millis(50);
@@ -58,41 +59,6 @@ pub struct RunSummary {
     pub records: u64,
     /// Records that did not parse and were skipped (`on_parse_error: skip`).
     pub skipped: u64,
-}
-
-/// Shared counters of a run.
-#[derive(Debug, Default)]
-pub(super) struct Counters {
-    objects: AtomicU64,
-    routed: PerLane<AtomicU64>,
-    dropped: AtomicU64,
-    in_flight: AtomicU64,
-    processed: AtomicU64,
-    failed: AtomicU64,
-    records: AtomicU64,
-    skipped: AtomicU64,
-}
-
-impl Counters {
-    pub(super) fn succeeded(&self, summary: &crate::functions::main::Summary) {
-        self.processed.fetch_add(summary.objects, Ordering::Relaxed);
-        self.records.fetch_add(summary.records, Ordering::Relaxed);
-        self.skipped.fetch_add(summary.skipped, Ordering::Relaxed);
-    }
-}
-
-/// The counters and queue lengths at one moment, for the progress line.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    pub fast: u64,
-    pub slow: u64,
-    pub dropped: u64,
-    pub waiting_fast: u64,
-    pub waiting_slow: u64,
-    pub in_flight: u64,
-    pub processed: u64,
-    pub failed: u64,
-    pub records: u64,
 }
 
 /// Runs the pipeline until every event reached an end state (or, with
@@ -173,21 +139,6 @@ pub async fn run<H: Handler>(
         records: counters.records.load(Ordering::SeqCst),
         skipped: counters.skipped.load(Ordering::SeqCst),
     })
-}
-
-fn snapshot(state: &LocalState, counters: &Counters) -> Snapshot {
-    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    Snapshot {
-        fast: load(&counters.routed.fast),
-        slow: load(&counters.routed.slow),
-        dropped: load(&counters.dropped),
-        waiting_fast: state.lane_len(Lane::Fast).unwrap_or(0),
-        waiting_slow: state.lane_len(Lane::Slow).unwrap_or(0),
-        in_flight: load(&counters.in_flight),
-        processed: load(&counters.processed),
-        failed: load(&counters.failed),
-        records: load(&counters.records),
-    }
 }
 
 /// Emits new and changed files, once or (watching) until stopped.

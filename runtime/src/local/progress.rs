@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use super::pipeline::Snapshot;
+use super::counters::Snapshot;
 
 /// Draws the progress line: redrawn in place on a terminal, one line every
 /// few seconds elsewhere (CI logs).

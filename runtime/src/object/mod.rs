@@ -6,7 +6,6 @@
 
 mod blocks;
 mod decode;
-mod local;
 mod s3;
 
 use std::future::Future;
@@ -14,7 +13,6 @@ use std::io::{self, Read};
 
 pub use blocks::{BLOCK_BYTES, Blocks, LineTooLong, MAX_RECORD_BYTES};
 pub use decode::Compression;
-pub use local::LocalStore;
 pub use s3::S3Store;
 
 use crate::event::ObjectEvent;

@@ -19,6 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::format::FormatChain;
+use crate::names::Function;
 
 pub use arn::{Arn, ArnKind, PARTITIONS, partition_of};
 pub use diagnostic::{Diagnostic, Report, Severity};
@@ -589,6 +590,19 @@ impl OnParseError {
 }
 
 impl Config {
+    /// The role the config gives `function` (`backend.role_arn`, or
+    /// `handler.role_arn` for Main), if any: else the stack creates one.
+    pub fn role_arn_of(&self, function: Function) -> Option<&str> {
+        let roles = &self.backend.role_arn;
+        match function {
+            Function::EventPusher => roles.event_pusher.as_deref(),
+            Function::FastDispatcher | Function::SlowDispatcher => roles.dispatcher.as_deref(),
+            Function::Main => self.handler.role_arn.as_deref(),
+            Function::Reporter => roles.reporter.as_deref(),
+            Function::Drain => roles.drain.as_deref(),
+        }
+    }
+
     /// The `bucket_mapping` entry for an object: the longest matching prefix.
     pub fn mapping_for(&self, bucket: &str, key: &str) -> Option<&Mapping> {
         self.bucket_mapping

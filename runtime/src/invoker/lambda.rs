@@ -1,16 +1,10 @@
-//! Invoking Main: the port the Dispatchers use, and its Lambda adapter
-//! (an asynchronous invoke, so Lambda's retries and DLQ take over).
-
-use std::future::Future;
+//! Main as a Lambda function, invoked asynchronously.
 
 use anyhow::{Context, bail};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 
-/// Hands a payload (a JSON array of object events) to Main.
-pub trait Invoker: Send + Sync {
-    fn invoke(&self, payload: Vec<u8>) -> impl Future<Output = anyhow::Result<()>> + Send;
-}
+use super::Invoker;
 
 /// Main as a Lambda function, invoked with `InvocationType=Event`.
 #[derive(Debug, Clone)]

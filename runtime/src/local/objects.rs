@@ -3,8 +3,8 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::{ObjectBody, ObjectStore};
 use crate::event::ObjectEvent;
+use crate::object::{ObjectBody, ObjectStore};
 
 /// Reads `ROOT/BUCKET/KEY`; without a root, the key is a file path.
 #[derive(Debug, Clone)]
