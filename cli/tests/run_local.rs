@@ -154,6 +154,19 @@ fn faults_end_in_the_error_table_and_drain_recovers_everything() {
     assert_eq!(summary["dropped"], 1, "{summary}");
     assert_eq!(summary["processed"], 8, "{summary}");
     assert_eq!(summary["failed"], 1, "{summary}");
+    // The functions count locally what CloudWatch counts in Lambda.
+    let metrics = &summary["metrics"];
+    let count = |name: &str| metrics[name].as_u64().unwrap_or(0);
+    assert_eq!(
+        (
+            count("event-pusher.fast.Objects") + count("event-pusher.slow.Objects"),
+            count("event-pusher.Dropped"),
+            count("reporter.RecordedObjects"),
+        ),
+        (9, 1, 1),
+        "{metrics}"
+    );
+    assert!(count("dispatcher.fast.Invocations") >= 1, "{metrics}");
     let good_ref: Vec<(&str, usize)> = good.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     let received = work.sink();
     assert!(

@@ -15,7 +15,7 @@ pub fn run<H: Handler>() -> ExitCode {
     if std::env::var_os(CHECK_ARGS_ENV).is_some() {
         return check_args::<H>();
     }
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+    if !telemetry::in_lambda() {
         return local::<H>();
     }
     telemetry::init(true, "info");

@@ -1,7 +1,26 @@
-//! Notable events, each one type that logs in one place (JSON in Lambda,
-//! text on a terminal), instead of log strings scattered through the code.
+//! Notable events, each one type that logs and counts in one place (JSON
+//! in Lambda, text on a terminal), instead of log strings scattered through
+//! the code. The functions emit them, so Lambda and the local pipeline log
+//! and count alike: one event per hop (pushed, dispatched, processed,
+//! failed, recorded, drained).
+//!
+//! Counts go to CloudWatch in Lambda (embedded metric format on stdout);
+//! elsewhere they add up in this process's [`tally`], which the local
+//! pipeline shows in its summary.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
+
+use crate::event::Lane;
+use crate::functions::dispatcher::Dispatched;
+use crate::functions::drain::{Drained, Replayed};
+use crate::functions::event_pusher::Pushed;
+
+/// Whether this process is a Lambda function (Lambda's runtime API is set).
+pub fn in_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}
 
 /// Sets up logging: JSON lines for Lambda (CloudWatch parses them), compact
 /// text on stderr elsewhere. `RUST_LOG` overrides `level`.
@@ -136,25 +155,47 @@ impl MainDone<'_> {
             "invocation done"
         );
         let bytes: u64 = self.events.iter().map(|e| e.object_size).sum();
-        Metrics {
-            stack: self.stack,
-            function: "main",
-            lane: self.events.first().and_then(|e| e.lane).map(|l| l.name()),
-            values: vec![
-                ("Objects", self.events.len() as f64),
-                ("Bytes", bytes as f64),
-                ("Records", s.records as f64),
-                ("FailedObjects", s.failed as f64),
-                ("SkippedRecords", s.skipped as f64),
-                ("HandedBack", self.handed_back as f64),
-            ],
+        let lane = self.events.first().and_then(|e| e.lane);
+        Metrics::new(self.stack, "main", lane)
+            .count("Objects", self.events.len() as f64)
+            .count("Bytes", bytes as f64)
+            .count("Records", s.records as f64)
+            .count("FailedObjects", s.failed as f64)
+            .count("SkippedRecords", s.skipped as f64)
+            .count("HandedBack", self.handed_back as f64)
+            .emit();
+    }
+}
+
+/// Object events routed onto their lanes (EventPusher).
+pub struct ObjectsPushed<'a> {
+    pub stack: &'a str,
+    pub pushed: &'a Pushed,
+}
+
+impl ObjectsPushed<'_> {
+    pub fn emit(&self) {
+        let p = self.pushed;
+        tracing::info!(
+            fast = p.lanes.fast,
+            slow = p.lanes.slow,
+            dropped = p.dropped,
+            "objects pushed"
+        );
+        for (lane, objects) in p.lanes.iter() {
+            Metrics::new(self.stack, "event-pusher", Some(lane))
+                .count("Objects", *objects as f64)
+                .emit();
         }
-        .emit();
+        Metrics::new(self.stack, "event-pusher", None)
+            .count("Dropped", p.dropped as f64)
+            .emit();
     }
 }
 
 /// A failed invocation recorded in the error table (Reporter).
 pub struct FailureRecorded<'a> {
+    pub stack: &'a str,
     pub failure: &'a crate::error_table::Failure,
 }
 
@@ -165,6 +206,48 @@ impl FailureRecorded<'_> {
             objects = self.failure.events.len(),
             error = self.failure.error_message,
             "failed invocation recorded in the error table"
+        );
+        Metrics::new(self.stack, "reporter", None)
+            .count("RecordedFailures", 1.0)
+            .count("RecordedObjects", self.failure.events.len() as f64)
+            .emit();
+    }
+}
+
+/// Error-table items put back on their lanes (`slips drain`, Drain).
+pub struct ItemsDrained<'a> {
+    pub drained: &'a Drained,
+    pub dry_run: bool,
+}
+
+impl ItemsDrained<'_> {
+    pub fn emit(&self) {
+        let d = self.drained;
+        tracing::info!(
+            items = d.items,
+            events = d.events,
+            malformed = d.malformed,
+            dry_run = self.dry_run,
+            "drain done"
+        );
+    }
+}
+
+/// Failure-queue messages put back on their lanes (`slips drain`).
+pub struct QueueReplayed<'a> {
+    pub replayed: &'a Replayed,
+    pub dry_run: bool,
+}
+
+impl QueueReplayed<'_> {
+    pub fn emit(&self) {
+        let r = self.replayed;
+        tracing::info!(
+            messages = r.messages,
+            events = r.events,
+            left = r.left,
+            dry_run = self.dry_run,
+            "failure queue drained"
         );
     }
 }
@@ -184,28 +267,28 @@ impl LaneRecordKept<'_> {
     }
 }
 
-/// One lane batch handed to Main (a Dispatcher): logged by `dispatch`,
-/// counted here.
+/// One lane batch handed to Main (a Dispatcher).
 pub struct BatchDispatched<'a> {
     pub stack: &'a str,
-    pub lane: crate::event::Lane,
-    pub dispatched: &'a crate::functions::dispatcher::Dispatched,
+    pub lane: Lane,
+    pub dispatched: &'a Dispatched,
 }
 
 impl BatchDispatched<'_> {
     pub fn emit(&self) {
         let d = self.dispatched;
-        Metrics {
-            stack: self.stack,
-            function: "dispatcher",
-            lane: Some(self.lane.name()),
-            values: vec![
-                ("Events", d.events as f64),
-                ("Invocations", d.invocations as f64),
-                ("UndecodableRecords", d.undecodable as f64),
-            ],
-        }
-        .emit();
+        tracing::info!(
+            lane = %self.lane,
+            events = d.events,
+            invocations = d.invocations,
+            undecodable = d.undecodable,
+            "batch dispatched"
+        );
+        Metrics::new(self.stack, "dispatcher", Some(self.lane))
+            .count("Events", d.events as f64)
+            .count("Invocations", d.invocations as f64)
+            .count("UndecodableRecords", d.undecodable as f64)
+            .emit();
     }
 }
 
@@ -214,8 +297,8 @@ impl BatchDispatched<'_> {
 /// permission. Namespace `slips`; dimensions stack, function and lane.
 pub struct Metrics<'a> {
     pub stack: &'a str,
-    pub function: &'a str,
-    pub lane: Option<&'a str>,
+    pub function: &'static str,
+    pub lane: Option<Lane>,
     /// Name and value of each metric (all counts).
     pub values: Vec<(&'static str, f64)>,
 }
@@ -223,7 +306,32 @@ pub struct Metrics<'a> {
 /// The CloudWatch namespace of slips' metrics.
 pub const METRICS_NAMESPACE: &str = "slips";
 
-impl Metrics<'_> {
+/// What this process counted outside Lambda: `function[.lane].Name` → sum.
+static TALLY: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+
+/// Every count this process made outside Lambda, keyed
+/// `function[.lane].Name` (e.g. `dispatcher.fast.Invocations`).
+pub fn tally() -> BTreeMap<String, u64> {
+    TALLY.lock().map(|t| t.clone()).unwrap_or_default()
+}
+
+impl<'a> Metrics<'a> {
+    /// No counts yet, of `function` (on `lane`) of the stack `stack`.
+    pub fn new(stack: &'a str, function: &'static str, lane: Option<Lane>) -> Self {
+        Metrics {
+            stack,
+            function,
+            lane,
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds the count `name`.
+    pub fn count(mut self, name: &'static str, value: f64) -> Self {
+        self.values.push((name, value));
+        self
+    }
+
     /// The EMF document.
     pub fn to_json(&self) -> serde_json::Value {
         let mut dimensions = vec!["Stack", "Function"];
@@ -247,7 +355,7 @@ impl Metrics<'_> {
             "Function": self.function,
         });
         if let (Some(lane), Some(object)) = (self.lane, document.as_object_mut()) {
-            object.insert("Lane".into(), lane.into());
+            object.insert("Lane".into(), lane.name().into());
         }
         if let Some(object) = document.as_object_mut() {
             for (name, value) in &self.values {
@@ -258,12 +366,23 @@ impl Metrics<'_> {
     }
 
     /// Writes the document as one line on stdout, where Lambda's log agent
-    /// reads it; outside Lambda (where stdout carries results) it is logged.
+    /// reads it; outside Lambda (where stdout carries results) the counts
+    /// are added to the [`tally`] and logged at debug.
     pub fn emit(&self) {
-        if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        if in_lambda() {
             println!("{}", self.to_json());
-        } else {
-            tracing::debug!(metrics = %self.to_json(), "metrics");
+            return;
+        }
+        tracing::debug!(metrics = %self.to_json(), "metrics");
+        if let Ok(mut tally) = TALLY.lock() {
+            for (name, value) in &self.values {
+                let key = match self.lane {
+                    Some(lane) => format!("{}.{lane}.{name}", self.function),
+                    None => format!("{}.{name}", self.function),
+                };
+                // Every metric is a count.
+                *tally.entry(key).or_default() += *value as u64;
+            }
         }
     }
 }
@@ -274,12 +393,9 @@ mod tests {
 
     #[test]
     fn metrics_are_embedded_metric_format() {
-        let metrics = Metrics {
-            stack: "prod-logs",
-            function: "main",
-            lane: Some("fast"),
-            values: vec![("Objects", 2.0), ("Records", 1500.0)],
-        };
+        let metrics = Metrics::new("prod-logs", "main", Some(Lane::Fast))
+            .count("Objects", 2.0)
+            .count("Records", 1500.0);
         let document = metrics.to_json();
         let directive = &document["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "slips");

@@ -335,9 +335,15 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
     );
     let table = error_table().await;
     let started = std::time::Instant::now();
-    let dispatched = dispatcher::dispatch(&invoker, &table, &batch, Duration::from_millis(300))
-        .await
-        .expect("dispatch");
+    let dispatched = dispatcher::dispatch(
+        &config(),
+        &invoker,
+        &table,
+        &batch,
+        Duration::from_millis(300),
+    )
+    .await
+    .expect("dispatch");
     assert_eq!(dispatched.undecodable, 1);
     let kept = table
         .get("lane-record-fast-4960001")
@@ -394,10 +400,10 @@ async fn the_reporter_keeps_one_item_per_request() {
         std::slice::from_ref(&poisoned),
         "s3://app-logs/app/poison.json:4: the handler failed",
     );
-    reporter::report(&table, std::slice::from_ref(&message))
+    reporter::report(&config(), &table, std::slice::from_ref(&message))
         .await
         .expect("report");
-    reporter::report(&table, &[message])
+    reporter::report(&config(), &table, &[message])
         .await
         .expect("report again");
     let items = error_table::select(&table, &Selection::default())
@@ -429,7 +435,7 @@ async fn drain_moves_exactly_the_selected_items_into_their_lanes() {
         ("req-flow", vec![slow.clone()]),
         ("req-other", vec![other]),
     ] {
-        reporter::report(&table, &[dlq_message(id, &events, "boom")])
+        reporter::report(&config(), &table, &[dlq_message(id, &events, "boom")])
             .await
             .expect("report");
     }
@@ -526,6 +532,7 @@ async fn a_drain_interrupted_between_put_and_delete_loses_nothing_when_rerun() {
     let mut lost = event("app-logs", "app/must-not-be-lost.json");
     lost.lane = Some(Lane::Fast);
     reporter::report(
+        &config(),
         &table,
         &[dlq_message("req-1", std::slice::from_ref(&lost), "boom")],
     )
@@ -624,9 +631,13 @@ async fn drain_by_prefix_takes_only_the_matching_events_of_an_item() {
         e.lane = Some(Lane::Fast);
         events.push(e);
     }
-    reporter::report(&table, &[dlq_message("req-mixed", &events, "boom")])
-        .await
-        .expect("report");
+    reporter::report(
+        &config(),
+        &table,
+        &[dlq_message("req-mixed", &events, "boom")],
+    )
+    .await
+    .expect("report");
     let by_prefix = Selection {
         prefix: Some("app/a/".into()),
         ..Selection::default()
@@ -671,6 +682,7 @@ async fn a_malformed_item_is_named_and_skipped_not_the_end_of_the_drain() {
     let mut good = event("app-logs", "app/good.json");
     good.lane = Some(Lane::Slow);
     reporter::report(
+        &config(),
         &table,
         &[dlq_message("req-good", std::slice::from_ref(&good), "boom")],
     )

@@ -5,10 +5,12 @@
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
+use crate::config::Config;
 use crate::error_table::{ErrorStore, Failure, LaneRecord};
 use crate::event::{Lane, ObjectEvent};
 use crate::invoker::Invoker;
 use crate::lanes;
+use crate::telemetry::BatchDispatched;
 
 /// The largest payload of an asynchronous invoke: 1 MB (Lambda API
 /// reference, Invoke: "For asynchronous invocations, the maximum payload
@@ -32,8 +34,10 @@ const _: () = assert!(MAX_PAYLOAD_BYTES <= MAX_ASYNC_PAYLOAD_BYTES);
 pub const INVOKE_RETRY_BUDGET: Duration = Duration::from_secs(120);
 
 /// One batch of a lane as its Dispatcher receives it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LaneBatch {
+    /// The lane the batch was read from.
+    pub lane: Lane,
     pub events: Vec<ObjectEvent>,
     /// Records that are not object events, and why.
     pub undecodable: Vec<(LaneRecord, String)>,
@@ -43,7 +47,11 @@ impl LaneBatch {
     /// Decodes a lane's records (sequence number, data). Events written by
     /// the original carry no lane: they are on this one.
     pub fn decode<'a>(lane: Lane, records: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
-        let mut batch = LaneBatch::default();
+        let mut batch = LaneBatch {
+            lane,
+            events: Vec::new(),
+            undecodable: Vec::new(),
+        };
         for (sequence_number, data) in records {
             match lanes::decode(data) {
                 Ok(mut event) => {
@@ -77,6 +85,7 @@ pub struct Dispatched {
 /// that still fails fails the batch (Kinesis retries it, so the payloads
 /// sent before it are sent again: Main is idempotent).
 pub async fn dispatch<I: Invoker, E: ErrorStore>(
+    config: &Config,
     invoker: &I,
     errors: &E,
     batch: &LaneBatch,
@@ -114,12 +123,12 @@ pub async fn dispatch<I: Invoker, E: ErrorStore>(
         invocations: payloads.len(),
         undecodable: batch.undecodable.len(),
     };
-    tracing::info!(
-        events = dispatched.events,
-        invocations = dispatched.invocations,
-        undecodable = dispatched.undecodable,
-        "batch dispatched"
-    );
+    BatchDispatched {
+        stack: &config.stack_name,
+        lane: batch.lane,
+        dispatched: &dispatched,
+    }
+    .emit();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -11,6 +11,7 @@ use crate::failures::{self, FailureKind, FailureQueue, QueuedFailure};
 use crate::functions::dispatcher::LaneBatch;
 use crate::functions::event_pusher;
 use crate::lanes::{LaneReader, LaneWriter, ReadBack};
+use crate::telemetry::{ItemsDrained, QueueReplayed};
 
 /// What a drain did (or, dry, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -99,13 +100,11 @@ pub async fn drain<S: ErrorStore, W: LaneWriter>(
             None => break,
         }
     }
-    tracing::info!(
-        items = drained.items,
-        events = drained.events,
-        malformed = drained.malformed,
+    ItemsDrained {
+        drained: &drained,
         dry_run,
-        "drain done"
-    );
+    }
+    .emit();
     Ok(drained)
 }
 
@@ -200,13 +199,11 @@ where
         queue.release(message).await?;
     }
     result?;
-    tracing::info!(
-        messages = replayed.messages,
-        events = replayed.events,
-        left = replayed.left,
+    QueueReplayed {
+        replayed: &replayed,
         dry_run,
-        "failure queue drained"
-    );
+    }
+    .emit();
     Ok(replayed)
 }
 

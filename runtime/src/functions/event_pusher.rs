@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::event::{Lane, ObjectEvent, PerLane};
 use crate::lanes::{LaneError, LaneWriter};
+use crate::telemetry::ObjectsPushed;
 
 /// What one invocation pushed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -29,12 +30,11 @@ pub async fn push<W: LaneWriter>(
         lanes: put_routed(lanes, &by_lane).await?,
         dropped,
     };
-    tracing::info!(
-        fast = pushed.lanes.fast,
-        slow = pushed.lanes.slow,
-        dropped = pushed.dropped,
-        "objects pushed"
-    );
+    ObjectsPushed {
+        stack: &config.stack_name,
+        pushed: &pushed,
+    }
+    .emit();
     Ok(pushed)
 }
 

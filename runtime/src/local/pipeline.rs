@@ -3,7 +3,7 @@
 //! Dispatcher hand batches to Main at the lane's pace, and record failures
 //! through the DLQ and Reporter in the error table.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +23,7 @@ use crate::event::{Lane, ObjectEvent};
 use crate::functions::dispatcher::LaneBatch;
 use crate::functions::{dispatcher, event_pusher, reporter};
 use crate::handler::Handler;
+use crate::telemetry;
 
 /// How often idle loops look for new work.
 const POLL: Duration = Duration::from_millis(50);
@@ -59,6 +60,9 @@ pub struct RunSummary {
     pub records: u64,
     /// Records that did not parse and were skipped (`on_parse_error: skip`).
     pub skipped: u64,
+    /// What the functions counted in this run, as CloudWatch would in
+    /// Lambda: `function[.lane].Name` → count (see `telemetry::tally`).
+    pub metrics: BTreeMap<String, u64>,
 }
 
 /// Runs the pipeline until every event reached an end state (or, with
@@ -68,6 +72,7 @@ pub async fn run<H: Handler>(
     options: &Options,
     stop: &AtomicBool,
 ) -> anyhow::Result<RunSummary> {
+    let counted_before = telemetry::tally();
     let state = Arc::new(LocalState::open(&options.state)?);
     if options.reprocess {
         state.forget_emitted()?;
@@ -113,7 +118,7 @@ pub async fn run<H: Handler>(
         result
     };
     let reporter = async {
-        let result = reporter_loop(&state, &counters, &lanes_done).await;
+        let result = reporter_loop(config, &state, &counters, &lanes_done).await;
         finished.store(true, Ordering::SeqCst);
         result
     };
@@ -138,7 +143,20 @@ pub async fn run<H: Handler>(
         dropped: counters.dropped.load(Ordering::SeqCst),
         records: counters.records.load(Ordering::SeqCst),
         skipped: counters.skipped.load(Ordering::SeqCst),
+        metrics: counted_since(&counted_before),
     })
+}
+
+/// The counts made since `before`, leaving out those that did not change.
+fn counted_since(before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    telemetry::tally()
+        .into_iter()
+        .map(|(name, total)| {
+            let count = total.saturating_sub(before.get(&name).copied().unwrap_or_default());
+            (name, count)
+        })
+        .filter(|(_, count)| *count != 0)
+        .collect()
 }
 
 /// Emits new and changed files, once or (watching) until stopped.
@@ -242,7 +260,7 @@ async fn lane_loop<H: Handler>(
             true => Duration::ZERO,
             false => Duration::from_secs(u64::from(throttle.delay)),
         };
-        let dispatched = dispatcher::dispatch(invoker, state, &batch, delay).await?;
+        let dispatched = dispatcher::dispatch(config, invoker, state, &batch, delay).await?;
         counters
             .failed
             .fetch_add(dispatched.undecodable as u64, Ordering::Relaxed);
@@ -259,6 +277,7 @@ async fn lane_loop<H: Handler>(
 /// The Reporter: DLQ messages into the error table, until the lanes are done
 /// and the DLQ is empty.
 async fn reporter_loop(
+    config: &Config,
     state: &LocalState,
     counters: &Counters,
     lanes_done: &AtomicBool,
@@ -267,7 +286,7 @@ async fn reporter_loop(
         let lanes_finished = lanes_done.load(Ordering::SeqCst);
         match state.dlq_head()? {
             Some((seq, failure)) => {
-                reporter::report(state, std::slice::from_ref(&failure)).await?;
+                reporter::report(config, state, std::slice::from_ref(&failure)).await?;
                 state.dlq_remove(seq)?;
                 counters
                     .failed

@@ -83,6 +83,15 @@ pub(super) async fn run<H: Handler>(config: &Path, options: PipelineArgs) -> any
             summary.records,
             summary.skipped
         ))?;
+        let counted: Vec<String> = summary
+            .metrics
+            .iter()
+            .map(|(name, count)| format!("{name} {count}"))
+            .collect();
+        say(format!(
+            "counted (as CloudWatch would): {}",
+            counted.join(", ")
+        ))?;
         if summary.failed > 0 {
             say(
                 "see them with `slips errors --local`; after a fix, `slips drain --local` and run again",
