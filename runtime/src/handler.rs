@@ -63,6 +63,10 @@ pub trait Handler: Sized + Send {
     /// What `result` returns: logged, and printed by `slips local`.
     type Output: Serialize + Send;
 
+    /// A handler for one invocation, from the config's `handler.args`. An
+    /// error fails the whole invocation (every object of it is retried);
+    /// clients worth keeping between invocations belong in a
+    /// [`Sandbox`](crate::Sandbox), which `setup` fetches.
     fn setup(args: Self::Args) -> impl Future<Output = Result<Self>> + Send;
 
     /// One record. An error (or a panic) ends the record's object: the
@@ -75,23 +79,30 @@ pub trait Handler: Sized + Send {
         record: &Record<'_>,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// The invocation's result, after the last record of its last object:
+    /// flush what `recv` buffered here. An error fails the invocation.
     fn result(self) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
 /// Where a record came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Source {
+    /// The S3 bucket.
     pub bucket: String,
+    /// The object's key (URL-decoded).
     pub key: String,
 }
 
 /// What is known about a record besides its content.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Meta<'a> {
     /// Set by the format chain's parsers, e.g. `aws.cloudtrail.AwsApiCall`.
     pub tag: Option<&'a str>,
     /// When the logged event happened, UTC, if a parser found it.
     pub timestamp: Option<DateTime<Utc>>,
+    /// The object the record is in.
     pub source: &'a Source,
     /// Line of the object the record came from (1-based; `s3-lines` only).
     pub line: Option<u64>,

@@ -49,17 +49,25 @@ pub struct Trial {
 /// What a trial gave: the handler's result, every record it was handed, and
 /// the records skipped because they did not parse.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Ran<O> {
+    /// What the handler's `result` returned.
     pub output: O,
+    /// Every record `recv` was given, in order.
     pub records: Vec<Seen>,
+    /// Records that did not parse and were skipped ([`Trial::skip_parse_errors`]).
     pub skipped: u64,
 }
 
 /// A record as the handler saw it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Seen {
+    /// [`Meta::tag`].
     pub tag: Option<String>,
+    /// [`Meta::timestamp`].
     pub timestamp: Option<DateTime<Utc>>,
+    /// [`Meta::line`].
     pub line: Option<u64>,
     /// The record's text ([`Record::raw`], lossily UTF-8).
     pub text: String,

@@ -127,7 +127,9 @@ pub struct FormatChain {
 /// A problem with one element of a chain (or the chain itself, when `index` is `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainError {
+    /// Which name of the chain, from 0.
     pub index: Option<usize>,
+    /// What is wrong with it.
     pub message: String,
 }
 

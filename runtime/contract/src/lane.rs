@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Lane {
+    /// Dispatched as soon as events arrive.
     Fast,
+    /// Dispatched at the pace `backend.lane.slow` sets.
     Slow,
 }
 
@@ -17,7 +19,9 @@ pub enum Lane {
 /// is `{"fast": …, "slow": …}`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PerLane<T> {
+    /// The fast lane's.
     pub fast: T,
+    /// The slow lane's.
     pub slow: T,
 }
 
@@ -27,6 +31,7 @@ impl<T> PerLane<T> {
         Lane::ALL.into_iter().map(move |lane| (lane, &self[lane]))
     }
 
+    /// Each lane's value through `f`.
     pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> PerLane<U> {
         PerLane {
             fast: f(&self.fast),
@@ -70,8 +75,10 @@ impl<T> std::ops::IndexMut<Lane> for PerLane<T> {
 }
 
 impl Lane {
+    /// Both lanes, fast first.
     pub const ALL: [Lane; 2] = [Lane::Fast, Lane::Slow];
 
+    /// `fast` or `slow`, as the config and the events name it.
     pub fn name(self) -> &'static str {
         match self {
             Lane::Fast => "fast",

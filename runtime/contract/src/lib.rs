@@ -3,6 +3,8 @@
 //! (functions, environment, outputs). The runtime, the templates and the CLI
 //! all read these from here; nothing in this crate talks to AWS.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod format;
 pub mod lane;

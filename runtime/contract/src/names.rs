@@ -151,11 +151,17 @@ pub mod output {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Function {
+    /// S3 notifications in, object events onto their lanes.
     EventPusher,
+    /// The fast lane's batches to Main.
     FastDispatcher,
+    /// The slow lane's batches to Main, at the lane's pace.
     SlowDispatcher,
+    /// The user's handler on each object.
     Main,
+    /// Main's dead letters into the error table.
     Reporter,
+    /// Error-table items back onto their lanes (`slips drain --remote`).
     Drain,
 }
 

@@ -16,21 +16,21 @@ pub use objects::ObjectArgs;
 pub use pipeline::PipelineArgs;
 
 use crate::handler::Handler;
+use crate::run::Runner;
 use crate::telemetry;
 
 /// Runs the handler binary from its command line (outside Lambda).
-pub fn main<H: Handler>() -> ExitCode {
+pub fn main<H: Handler>(runner: Runner) -> ExitCode {
     let args = LocalArgs::parse();
     // Quiet unless asked: warnings and errors, then a summary.
     let level = match (&args.command, args.verbose) {
         (LocalCommand::Invoke { .. }, _) => "info",
         (_, verbose) => telemetry::cli_level(verbose),
     };
-    telemetry::init(false, level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    if runner.sets_up_tracing() {
+        telemetry::init(false, level);
+    }
+    let runtime = match runner.into_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

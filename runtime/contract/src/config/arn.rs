@@ -6,21 +6,32 @@ use std::fmt;
 /// `arn:partition:service:region:account:resource`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arn<'a> {
+    /// `aws`, `aws-cn`, `aws-us-gov`, ...
     pub partition: &'a str,
+    /// e.g. `iam`, `sns`, `kinesis`.
     pub service: &'a str,
+    /// Empty for global services (IAM).
     pub region: &'a str,
+    /// The 12-digit account id.
     pub account: &'a str,
+    /// What follows the account: `role/NAME`, `stream/NAME`, a topic name...
     pub resource: &'a str,
 }
 
 /// The kinds of existing resource a config may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArnKind {
+    /// `arn:aws:iam::ACCOUNT:role/NAME`.
     IamRole,
+    /// `arn:aws:sns:REGION:ACCOUNT:NAME`.
     SnsTopic,
+    /// `arn:aws:kinesis:REGION:ACCOUNT:stream/NAME`.
     KinesisStream,
+    /// `arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`.
     DynamoDbTable,
+    /// `arn:aws:kms:REGION:ACCOUNT:key/ID`.
     KmsKey,
+    /// `arn:aws:sqs:REGION:ACCOUNT:NAME`.
     SqsQueue,
 }
 

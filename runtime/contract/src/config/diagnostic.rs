@@ -6,17 +6,23 @@ use std::path::PathBuf;
 use super::path::FieldPath;
 use super::yaml::Position;
 
+/// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The config does not load.
     Error,
+    /// The config loads, but probably does not do what was meant.
     Warning,
 }
 
 /// One problem: what, about which field, and where in the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The field it is about.
     pub path: FieldPath,
+    /// What is wrong, and what to do about it.
     pub message: String,
     /// Filled in from the file once the problem is found.
     pub at: Option<Position>,
@@ -29,6 +35,7 @@ pub struct Diagnostic {
 pub const MAX_MESSAGE_CHARS: usize = 400;
 
 impl Diagnostic {
+    /// An error about `path` (the message cut at [`MAX_MESSAGE_CHARS`]).
     pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
         let mut message: String = message.into();
         if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
@@ -44,6 +51,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning about `path`.
     pub fn warning(path: FieldPath, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
@@ -61,6 +69,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it keeps the config from loading.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -69,15 +78,19 @@ impl Diagnostic {
 /// All problems of one config file, in file order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
+    /// The config file.
     pub file: PathBuf,
+    /// Its problems.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Report {
+    /// The errors, without the warnings.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
 
+    /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
     }

@@ -26,10 +26,14 @@ pub struct Loaded {
 pub enum LoadError {
     // The source is not repeated here: `{:#}` prints the chain.
     #[error("cannot read config file {}{}", file.display(), read_hint(source))]
+    /// The file could not be read.
     Read {
+        /// The config file.
         file: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// The file was read; these are its problems.
     #[error("{0}")]
     Invalid(Report),
 }

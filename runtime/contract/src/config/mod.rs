@@ -548,6 +548,7 @@ impl Dest {
         }
     }
 
+    /// The destination as the config writes it.
     pub fn name(self) -> &'static str {
         match self {
             Dest::Fast => "fast",

@@ -3,9 +3,12 @@
 
 use std::fmt;
 
+/// One step of a [`FieldPath`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Segment {
+    /// A mapping key: `.name`.
     Key(String),
+    /// A list index: `[i]`.
     Index(usize),
 }
 
@@ -14,31 +17,37 @@ pub enum Segment {
 pub struct FieldPath(Vec<Segment>);
 
 impl FieldPath {
+    /// The whole config.
     pub fn root() -> Self {
         Self::default()
     }
 
+    /// This path, then the key `name`.
     pub fn key(&self, name: impl Into<String>) -> Self {
         let mut next = self.clone();
         next.0.push(Segment::Key(name.into()));
         next
     }
 
+    /// This path, then the list index `index`.
     pub fn index(&self, index: usize) -> Self {
         let mut next = self.clone();
         next.0.push(Segment::Index(index));
         next
     }
 
+    /// The steps, from the top.
     pub fn segments(&self) -> &[Segment] {
         &self.0
     }
 
+    /// The path without its last step (`None` for the root).
     pub fn parent(&self) -> Option<Self> {
         let (_, rest) = self.0.split_last()?;
         Some(FieldPath(rest.to_vec()))
     }
 
+    /// The last step, if it is a key.
     pub fn last_key(&self) -> Option<&str> {
         match self.0.last()? {
             Segment::Key(name) => Some(name),
