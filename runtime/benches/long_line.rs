@@ -8,15 +8,16 @@
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
-use slips::object::Blocks;
+use slips::object::{Blocks, Cut};
 
 fn read(data: &[u8], whole: bool, runtime: &tokio::runtime::Runtime) -> Duration {
     let started = Instant::now();
     runtime.block_on(async {
-        let mut blocks = Blocks::spawn(Box::new(Cursor::new(data.to_vec())), whole).expect("spawn");
+        let cut = if whole { Cut::Whole } else { Cut::Lines };
+        let mut blocks = Blocks::spawn(Box::new(Cursor::new(data.to_vec())), cut).expect("spawn");
         let mut bytes = 0;
         while let Some(block) = blocks.next().await {
-            bytes += block.expect("a block").len();
+            bytes += block.expect("a block").bytes.len();
         }
         assert_eq!(bytes, data.len());
     });

@@ -105,6 +105,14 @@ fn events<'a>(
     ))
 }
 
+/// One event of a log file streamed entry by entry (its JSON text, checked
+/// by the reader) as a record of its own.
+pub(super) fn streamed_event<'a>(text: &[u8]) -> Result<Item<'a>, ParseError> {
+    let text = simdutf8::basic::from_utf8(text)
+        .map_err(|_| ParseError::new("the event is not UTF-8 text"))?;
+    event(text, None)
+}
+
 /// One entry of `Records` (its JSON text) as a record of its own.
 fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, ParseError> {
     let fields = match serde_json::from_str::<Shape<Fields<'_>>>(text) {
@@ -786,8 +794,9 @@ mod tests {
 
     #[test]
     fn later_parsers_read_the_events() {
+        // One log file a line: read whole (streaming is for `s3-text`).
         let chain =
-            crate::format::FormatChain::parse(&["s3-text", "json", "cloudtrail", "json"]).unwrap();
+            crate::format::FormatChain::parse(&["s3-lines", "json", "cloudtrail", "json"]).unwrap();
         let log = log_file();
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
         crate::format::ObjectParser::new(&chain)
@@ -806,6 +815,48 @@ mod tests {
         assert!(
             err.to_string().contains("built by an earlier parser"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn streamed_events_are_the_records_of_the_whole_file() {
+        let log = log_file();
+        let whole = run(Body::Text(log.as_bytes())).unwrap();
+        let chain = crate::format::FormatChain::parse(&["s3-text", "json", "cloudtrail"]).unwrap();
+        let mut parser = crate::format::ObjectParser::new(&chain);
+        assert_eq!(parser.cut(), crate::object::Cut::Events);
+        let mut streamed = Vec::new();
+        for event in [ASSUME_ROLE, CONSOLE_LOGIN, GET_OBJECT, ROTATE_KEY] {
+            let (mut out, mut scratch) = (Vec::new(), Vec::new());
+            parser
+                .apply(event.as_bytes(), &mut out, &mut scratch)
+                .unwrap();
+            streamed.extend(out.into_iter().map(|item| {
+                (
+                    item.tag.clone(),
+                    item.timestamp,
+                    item.body.to_value().unwrap(),
+                )
+            }));
+        }
+        let whole: Vec<_> = whole
+            .into_iter()
+            .map(|item| {
+                (
+                    item.tag.clone(),
+                    item.timestamp,
+                    item.body.to_value().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(streamed, whole);
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        let error = parser
+            .apply(br#"{"eventType":7}"#, &mut out, &mut scratch)
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("Records[4]: eventType"),
+            "{error}"
         );
     }
 }

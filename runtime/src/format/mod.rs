@@ -26,7 +26,9 @@ mod tagged;
 pub mod time;
 mod vpc_flow;
 
-pub use item::{Body, Item, Out, ParseError, set_excerpt_chars};
+pub use item::{Body, Item, Out, ParseError, json_error, set_excerpt_chars};
+
+use crate::object::Cut;
 pub use slips_contract::format::{
     ChainError, DEFAULT_EXCERPT_CHARS, FormatChain, Parser, Reader, all_names,
 };
@@ -67,6 +69,19 @@ pub(crate) fn parse<'a>(
     }
 }
 
+/// How `chain`'s reader cuts an object, and how many of its first parsers
+/// that does too. A CloudTrail log file read whole (`s3-text`, then
+/// `json`, `cloudtrail`) is streamed event by event instead: the same
+/// records, in memory that does not grow with the file.
+fn cut_of(chain: &FormatChain) -> (Cut, usize) {
+    match (chain.reader, chain.parsers.as_slice()) {
+        (Reader::Lines, _) => (Cut::Lines, 0),
+        (Reader::Text, [Parser::Json, Parser::CloudTrail, ..]) => (Cut::Events, 2),
+        (Reader::Text, [Parser::CloudTrail, ..]) => (Cut::Events, 1),
+        (Reader::Text | Reader::Ignore, _) => (Cut::Whole, 0),
+    }
+}
+
 /// What a parser learns from earlier records of the same object (e.g. the
 /// header line of a CSV or VPC flow log). One per parser of a chain, per object.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -81,15 +96,30 @@ pub struct ObjectState {
 pub struct ObjectParser<'c> {
     chain: &'c FormatChain,
     states: Vec<ObjectState>,
+    cut: Cut,
+    /// The leading parsers the cut does instead (`json, cloudtrail` when
+    /// events are streamed).
+    done_by_cut: usize,
+    /// Records cut so far (a streamed event's index in `Records`).
+    index: usize,
 }
 
 impl<'c> ObjectParser<'c> {
     /// Ready for the first record of an object.
     pub fn new(chain: &'c FormatChain) -> Self {
+        let (cut, done_by_cut) = cut_of(chain);
         ObjectParser {
             chain,
             states: vec![ObjectState::default(); chain.parsers.len()],
+            cut,
+            done_by_cut,
+            index: 0,
         }
+    }
+
+    /// How the object is to be cut into the records [`ObjectParser::apply`] takes.
+    pub fn cut(&self) -> Cut {
+        self.cut
     }
 
     /// Runs one record the reader cut through the parsers; the records to
@@ -102,10 +132,20 @@ impl<'c> ObjectParser<'c> {
         scratch: &mut Out<'a>,
     ) -> Result<(), ParseError> {
         out.clear();
-        out.push(Item::text(record));
+        match self.cut {
+            Cut::Events => {
+                let index = self.index;
+                self.index += 1;
+                let event = cloudtrail::streamed_event(record)
+                    .map_err(|e| ParseError::new(format!("Records[{index}]: {e}")))?;
+                out.push(event);
+            }
+            Cut::Lines | Cut::Whole => out.push(Item::text(record)),
+        }
         // Parts that failed while their record's other parts went on.
         let mut partial: Option<ParseError> = None;
-        for (parser, state) in self.chain.parsers.iter().zip(self.states.iter_mut()) {
+        let parsers = self.chain.parsers.iter().zip(self.states.iter_mut());
+        for (parser, state) in parsers.skip(self.done_by_cut) {
             std::mem::swap(out, scratch);
             out.clear();
             for item in scratch.drain(..) {

@@ -23,7 +23,7 @@ use crate::event::ObjectEvent;
 use crate::format::{FormatChain, ObjectParser, Reader};
 use crate::handler::{Handler, Meta, Record, Source};
 use crate::invoker::Invoker;
-use crate::object::{Blocks, LineTooLong, ObjectStore};
+use crate::object::{Blocks, Cut, LineTooLong, NotALogFile, ObjectStore};
 use crate::telemetry::{MainDone, ObjectFailed, ObjectIgnored, ObjectProcessed, RecordSkipped};
 
 /// The longest error message Main returns. Lambda keeps the first 1 KB of
@@ -403,15 +403,15 @@ async fn process_object<H: Handler, S: ObjectStore>(
             anyhow::Error::from(error).context(format!("{url}: cannot open")),
         )
     })?;
-    let lines = chain.reader == Reader::Lines;
-    let mut blocks =
-        Blocks::spawn(body, !lines).with_context(|| format!("{url}: cannot start reading"))?;
+    let mut parser = ObjectParser::new(chain);
+    let lines = parser.cut() == Cut::Lines;
+    let mut blocks = Blocks::spawn(body, parser.cut())
+        .with_context(|| format!("{url}: cannot start reading"))?;
     let compression = blocks.compression().await;
     let source = Source {
         bucket: event.bucket_name.clone(),
         key: event.object_key.clone(),
     };
-    let mut parser = ObjectParser::new(chain);
     let (mut line, mut index, mut skipped) = (0u64, 0u64, 0u64);
     while let Some(block) = blocks.next().await {
         if stop.is_some_and(|stop| Instant::now() >= stop) {
@@ -430,6 +430,26 @@ async fn process_object<H: Handler, S: ObjectStore>(
                 let error = anyhow!("{url}:{}: {error}", line + 1);
                 return Err(classified(FailureKind::LineTooLong, error));
             }
+            // A document that is no CloudTrail log file: a parse error of the object.
+            Err(error) if NotALogFile::of(&error).is_some() => {
+                let reason = error.to_string();
+                match on_parse_error {
+                    OnParseError::Fail => {
+                        let error = anyhow!("{url}: {reason}");
+                        return Err(classified(FailureKind::ParseError, error));
+                    }
+                    OnParseError::Skip => {
+                        skipped += 1;
+                        RecordSkipped {
+                            object: &url,
+                            line: None,
+                            reason: &reason,
+                        }
+                        .emit();
+                        break;
+                    }
+                }
+            }
             Err(error) => {
                 let what = compression.map_or("object", |c| c.name());
                 let error = anyhow::Error::from(error).context(format!(
@@ -439,7 +459,7 @@ async fn process_object<H: Handler, S: ObjectStore>(
             }
         };
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        for record in records(&block, lines) {
+        for record in block.records() {
             line += 1;
             if record.trim_ascii().is_empty() {
                 continue;
@@ -513,25 +533,6 @@ async fn process_object<H: Handler, S: ObjectStore>(
     Ok(())
 }
 
-/// The records of a block: its lines (LF or CRLF), or the whole block.
-fn records(block: &[u8], lines: bool) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(block).filter(|b| !b.is_empty());
-    std::iter::from_fn(move || {
-        let current = rest.take()?;
-        if !lines {
-            return Some(current);
-        }
-        let line = match memchr::memchr(b'\n', current) {
-            Some(end) => {
-                rest = Some(&current[end + 1..]).filter(|r| !r.is_empty());
-                &current[..end]
-            }
-            None => current,
-        };
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
-    })
-}
-
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         text.to_string()
@@ -559,16 +560,5 @@ mod tests {
         );
         assert!(message.starts_with("s3://b/k:1: parse error: éé"));
         assert!(message.ends_with('…'));
-    }
-
-    #[test]
-    fn cuts_lines_with_lf_and_crlf_keeping_blank_ones_for_numbering() {
-        let lines: Vec<&[u8]> = records(b"a\r\n\nb\nlast", true).collect();
-        assert_eq!(lines, [&b"a"[..], b"", b"b", b"last"]);
-        let lines: Vec<&[u8]> = records(b"a\n", true).collect();
-        assert_eq!(lines, [&b"a"[..]]);
-        assert_eq!(records(b"", true).count(), 0);
-        let whole: Vec<&[u8]> = records(b"a\nb\n", false).collect();
-        assert_eq!(whole, [&b"a\nb\n"[..]]);
     }
 }

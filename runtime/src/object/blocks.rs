@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 
 use super::ObjectBody;
 use super::decode::{self, Compression};
+use super::entries;
 
 /// Target size of a block: large enough that per-block costs vanish, small
 /// enough that a few in flight keep memory bounded.
@@ -16,16 +17,90 @@ pub const MAX_RECORD_BYTES: usize = 256 << 20;
 /// Blocks decoded ahead of the parser.
 const BLOCKS_AHEAD: usize = 2;
 
+/// How an object is cut into records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// One record per line (`s3-lines`).
+    Lines,
+    /// The object is one record (`s3-text`).
+    Whole,
+    /// One record per event of a CloudTrail log file, streamed.
+    Events,
+}
+
+/// Decoded bytes holding whole records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The records' bytes.
+    pub bytes: Vec<u8>,
+    cut: Cut,
+    /// Where each record ends in `bytes` ([`Cut::Events`]).
+    ends: Vec<usize>,
+}
+
+impl Block {
+    fn new(bytes: Vec<u8>, cut: Cut) -> Self {
+        Block {
+            bytes,
+            cut,
+            ends: Vec::new(),
+        }
+    }
+
+    /// An empty block of events.
+    pub(super) fn events() -> Self {
+        Block::new(
+            Vec::with_capacity(BLOCK_BYTES + BLOCK_BYTES / 4),
+            Cut::Events,
+        )
+    }
+
+    /// Adds one event.
+    pub(super) fn push(&mut self, event: &[u8]) {
+        self.bytes.extend_from_slice(event);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// The block's records, in order (lines without their line end).
+    pub fn records(&self) -> impl Iterator<Item = &[u8]> {
+        let bytes = &self.bytes[..];
+        let mut rest = Some(bytes).filter(|b| !b.is_empty());
+        let mut ends = self.ends.iter();
+        let mut start = 0;
+        let cut = self.cut;
+        std::iter::from_fn(move || match cut {
+            Cut::Events => {
+                let end = *ends.next()?;
+                let event = &bytes[start..end];
+                start = end;
+                Some(event)
+            }
+            Cut::Whole => rest.take(),
+            Cut::Lines => {
+                let current = rest.take()?;
+                let line = match memchr::memchr(b'\n', current) {
+                    Some(end) => {
+                        rest = Some(&current[end + 1..]).filter(|r| !r.is_empty());
+                        &current[..end]
+                    }
+                    None => current,
+                };
+                Some(line.strip_suffix(b"\r").unwrap_or(line))
+            }
+        })
+    }
+}
+
 /// The decoded content of one object, as a stream of blocks.
 pub struct Blocks {
-    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    rx: mpsc::Receiver<io::Result<Block>>,
     compression: mpsc::Receiver<Compression>,
 }
 
 impl Blocks {
-    /// Starts decoding `body` on its own thread. With `whole`, the object is
-    /// one block (`s3-text`); otherwise each block ends at a line end.
-    pub fn spawn(body: ObjectBody, whole: bool) -> io::Result<Blocks> {
+    /// Starts decoding `body` on its own thread, cut as `cut` says: each
+    /// block ends at a line end, or an event's end, or is the whole object.
+    pub fn spawn(body: ObjectBody, cut: Cut) -> io::Result<Blocks> {
         let (tx, rx) = mpsc::channel(BLOCKS_AHEAD);
         let (compression_tx, compression) = mpsc::channel(1);
         std::thread::Builder::new()
@@ -33,10 +108,10 @@ impl Blocks {
             .spawn(move || {
                 let result = decode::decompress(body).and_then(|(found, reader)| {
                     let _ = compression_tx.blocking_send(found);
-                    if whole {
-                        read_whole(reader, &tx)
-                    } else {
-                        cut_lines(reader, &tx)
+                    match cut {
+                        Cut::Lines => cut_lines(reader, &tx),
+                        Cut::Whole => read_whole(reader, &tx),
+                        Cut::Events => entries::cut_events(reader, &tx),
                     }
                 });
                 if let Err(error) = result {
@@ -52,7 +127,7 @@ impl Blocks {
     }
 
     /// The next block; `None` at the end of the object.
-    pub async fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
+    pub async fn next(&mut self) -> Option<io::Result<Block>> {
         self.rx.recv().await
     }
 }
@@ -60,8 +135,9 @@ impl Blocks {
 /// Why a send failed: the reader went away (an error there), so stop quietly.
 struct Gone;
 
-fn send(tx: &mpsc::Sender<io::Result<Vec<u8>>>, block: Vec<u8>) -> Result<(), Gone> {
-    tx.blocking_send(Ok(block)).map_err(|_| Gone)
+fn send(tx: &mpsc::Sender<io::Result<Block>>, bytes: Vec<u8>, cut: Cut) -> Result<(), Gone> {
+    tx.blocking_send(Ok(Block::new(bytes, cut)))
+        .map_err(|_| Gone)
 }
 
 /// A line longer than [`MAX_RECORD_BYTES`]: the error a block stream ends
@@ -79,7 +155,7 @@ impl LineTooLong {
 
 fn cut_lines(
     mut reader: Box<dyn Read + Send>,
-    tx: &mpsc::Sender<io::Result<Vec<u8>>>,
+    tx: &mpsc::Sender<io::Result<Block>>,
 ) -> io::Result<()> {
     let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES);
     // How much of `block` is known to hold no line end: only what a read
@@ -89,7 +165,7 @@ fn cut_lines(
         let want = BLOCK_BYTES.saturating_sub(block.len()).max(BLOCK_BYTES / 4) as u64;
         let read = (&mut reader).take(want).read_to_end(&mut block)?;
         if read == 0 {
-            if !block.is_empty() && send(tx, block).is_err() {
+            if !block.is_empty() && send(tx, block, Cut::Lines).is_err() {
                 return Ok(());
             }
             return Ok(());
@@ -104,7 +180,7 @@ fn cut_lines(
                 next.extend_from_slice(&block[end + 1..]);
                 block.truncate(end + 1);
                 scanned = 0;
-                if send(tx, std::mem::replace(&mut block, next)).is_err() {
+                if send(tx, std::mem::replace(&mut block, next), Cut::Lines).is_err() {
                     return Ok(());
                 }
             }
@@ -118,7 +194,7 @@ fn cut_lines(
 
 fn read_whole(
     reader: Box<dyn Read + Send>,
-    tx: &mpsc::Sender<io::Result<Vec<u8>>>,
+    tx: &mpsc::Sender<io::Result<Block>>,
 ) -> io::Result<()> {
     let mut whole = Vec::new();
     reader
@@ -133,7 +209,7 @@ fn read_whole(
             ),
         ));
     }
-    let _ = send(tx, whole);
+    let _ = send(tx, whole, Cut::Whole);
     Ok(())
 }
 
@@ -143,10 +219,11 @@ mod tests {
     use std::io::Cursor;
 
     async fn collect(data: Vec<u8>, whole: bool) -> io::Result<Vec<Vec<u8>>> {
-        let mut blocks = Blocks::spawn(Box::new(Cursor::new(data)), whole)?;
+        let cut = if whole { Cut::Whole } else { Cut::Lines };
+        let mut blocks = Blocks::spawn(Box::new(Cursor::new(data)), cut)?;
         let mut out = Vec::new();
         while let Some(block) = blocks.next().await {
-            out.push(block?);
+            out.push(block?.bytes);
         }
         Ok(out)
     }
@@ -179,6 +256,74 @@ mod tests {
         let over = vec![b'y'; MAX_RECORD_BYTES + BLOCK_BYTES];
         let error = collect(over, false).await.unwrap_err();
         assert!(LineTooLong::is(&error), "{error}");
+    }
+
+    #[test]
+    fn cuts_lines_with_lf_and_crlf_keeping_blank_ones_for_numbering() {
+        let records = |bytes: &[u8], cut| -> Vec<Vec<u8>> {
+            let block = Block::new(bytes.to_vec(), cut);
+            block.records().map(<[u8]>::to_vec).collect()
+        };
+        assert_eq!(
+            records(b"a\r\n\nb\nlast", Cut::Lines),
+            [&b"a"[..], b"", b"b", b"last"]
+        );
+        assert_eq!(records(b"a\n", Cut::Lines), [&b"a"[..]]);
+        assert!(records(b"", Cut::Lines).is_empty());
+        assert_eq!(records(b"a\nb\n", Cut::Whole), [&b"a\nb\n"[..]]);
+    }
+
+    async fn events(data: &[u8]) -> io::Result<Vec<String>> {
+        let mut blocks = Blocks::spawn(Box::new(Cursor::new(data.to_vec())), Cut::Events)?;
+        let mut out = Vec::new();
+        while let Some(block) = blocks.next().await {
+            let block = block?;
+            out.extend(
+                block
+                    .records()
+                    .map(|e| String::from_utf8_lossy(e).into_owned()),
+            );
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn a_log_file_is_cut_into_its_events_in_blocks() {
+        let event = r#"{"eventType":"AwsApiCall","eventName":"GetObject","n":[1,{"a":"}]"}]}"#;
+        let count = 3 * BLOCK_BYTES / event.len();
+        let list = vec![event; count].join(",\n  ");
+        let file = format!("{{\"digest\": null,\n \"Records\": [\n  {list}\n ], \"n\": 12345}}\n");
+        let got = events(file.as_bytes()).await.unwrap();
+        assert_eq!(got.len(), count);
+        assert!(got.iter().all(|e| e == event));
+        assert_eq!(
+            events(br#"{"Records":[]}"#).await.unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[tokio::test]
+    async fn what_is_no_log_file_is_named() {
+        let cases: [(&[u8], &str); 7] = [
+            (
+                b"[1]",
+                "expected a CloudTrail log file (a JSON object), got a list",
+            ),
+            (b"", "got nothing"),
+            (
+                br#"{"Records": 3}"#,
+                "Records: expected a list of events, got a number",
+            ),
+            (br#"{"digestStartTime": "x"}"#, "a CloudTrail digest file"),
+            (br#"{"other": 1}"#, "no `Records` list"),
+            (br#"{"Records": [{"a":1}] } x"#, "trailing characters"),
+            (br#"{"Records": [{"a":1}, {"b":"#, "JSON: "),
+        ];
+        for (file, expected) in cases {
+            let error = events(file).await.unwrap_err();
+            assert!(super::entries::NotALogFile::of(&error).is_some(), "{error}");
+            assert!(error.to_string().contains(expected), "{expected}: {error}");
+        }
     }
 
     #[tokio::test]

@@ -6,13 +6,15 @@
 
 mod blocks;
 mod decode;
+mod entries;
 mod s3;
 
 use std::future::Future;
 use std::io::{self, Read};
 
-pub use blocks::{BLOCK_BYTES, Blocks, LineTooLong, MAX_RECORD_BYTES};
+pub use blocks::{BLOCK_BYTES, Block, Blocks, Cut, LineTooLong, MAX_RECORD_BYTES};
 pub use decode::Compression;
+pub use entries::NotALogFile;
 pub use s3::S3Store;
 
 use crate::event::ObjectEvent;
