@@ -1,9 +1,12 @@
-//! Main's throughput on gzip JSON lines, next to `gzip -dc` (and `pigz -dc`
+//! Main's throughput on a gzip object, next to `gzip -dc` (and `pigz -dc`
 //! when installed) on the same file in the same run (the machine is shared and noisy: compare the ratio).
 //!
-//! `cargo bench -p slips --bench main_throughput [-- MB]` (default 200 MB of
-//! ~1 KB CloudTrail-like lines). Prints MB/s of uncompressed data, records/s,
-//! and the ratio to `gzip -dc`; peak RSS of the process is printed at the end.
+//! `cargo bench -p slips --bench main_throughput [-- MB] [cloudtrail]`
+//! (default 200 MB of ~1 KB CloudTrail-like events): JSON lines read with
+//! `s3-lines, json`, or with `cloudtrail` one CloudTrail log file
+//! (`{"Records": [...]}`) read with `s3-text, json, cloudtrail`. Prints MB/s
+//! of uncompressed data, records/s, and the ratio to `gzip -dc`; peak RSS of
+//! the process is printed at the end.
 
 use std::io::Write;
 use std::path::Path;
@@ -57,19 +60,28 @@ fn main() -> anyhow::Result<()> {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(200);
+    let document = std::env::args().any(|a| a == "cloudtrail");
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("cloudtrail-lines.json.gz");
-    let (raw_bytes, lines) = write_sample(&file, megabytes << 20)?;
+    let file = dir.path().join("cloudtrail.json.gz");
+    let (raw_bytes, lines) = write_sample(&file, megabytes << 20, document)?;
     let size_mb = raw_bytes as f64 / 1e6;
+    let (shape, chain) = if document {
+        (
+            "one CloudTrail log file",
+            ["s3-text", "json", "cloudtrail"].as_slice(),
+        )
+    } else {
+        ("JSON lines", ["s3-lines", "json"].as_slice())
+    };
     println!(
-        "sample: {lines} lines, {size_mb:.0} MB uncompressed, {:.0} MB gzip",
+        "sample: {shape}, {lines} events, {size_mb:.0} MB uncompressed, {:.0} MB gzip",
         std::fs::metadata(&file)?.len() as f64 / 1e6
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let config = config();
+    let config = config(chain);
     let event = ObjectEvent::new("", &file.display().to_string());
     let store = LocalStore::files();
 
@@ -117,7 +129,8 @@ fn main() -> anyhow::Result<()> {
         println!("pigz -dc: not installed (apt-get install pigz), not measured");
     }
     println!(
-        "slips Main (s3-lines, json; counting handler): {:7.0} MB/s, {:.2} M records/s",
+        "slips Main ({}; counting handler): {:7.0} MB/s, {:.2} M records/s",
+        chain.join(", "),
         size_mb / ours,
         lines as f64 / ours / 1e6
     );
@@ -140,12 +153,12 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn config() -> Config {
+fn config(chain: &[&str]) -> Config {
     serde_json::from_value(json!({
         "stack_name": "bench",
         "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
         "handler": {"path": "."},
-        "bucket_mapping": {"": [{"prefix": "", "format": ["s3-lines", "json"]}]},
+        "bucket_mapping": {"": [{"prefix": "", "format": chain}]},
     }))
     .expect("bench config")
 }
@@ -175,8 +188,9 @@ fn decompress_with(program: &str, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// ~1 KB CloudTrail-like JSON lines, gzip-compressed, `bytes` uncompressed.
-fn write_sample(path: &Path, bytes: usize) -> anyhow::Result<(usize, u64)> {
+/// ~1 KB CloudTrail-like events, gzip-compressed, `bytes` uncompressed: a
+/// line each, or (`document`) the `Records` of one log file.
+fn write_sample(path: &Path, bytes: usize, document: bool) -> anyhow::Result<(usize, u64)> {
     let file = std::fs::File::create(path)?;
     let mut gz =
         flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
@@ -196,7 +210,18 @@ fn write_sample(path: &Path, bytes: usize) -> anyhow::Result<(usize, u64)> {
         "DescribeInstances",
         "ConsoleLogin",
     ];
+    let (open, between, close): (&[u8], &[u8], &[u8]) = if document {
+        (b"{\"Records\":[", b",", b"]}\n")
+    } else {
+        (b"", b"\n", b"\n")
+    };
+    gz.write_all(open)?;
+    written += open.len();
     while written < bytes {
+        if lines > 0 {
+            gz.write_all(between)?;
+            written += between.len();
+        }
         let line = json!({
             "eventVersion": "1.08",
             "userIdentity": {"type": "AssumedRole", "principalId": format!("AROAEXAMPLE{:06}:session-{}", lines % 977, lines % 31),
@@ -220,10 +245,11 @@ fn write_sample(path: &Path, bytes: usize) -> anyhow::Result<(usize, u64)> {
         })
         .to_string();
         gz.write_all(line.as_bytes())?;
-        gz.write_all(b"\n")?;
-        written += line.len() + 1;
+        written += line.len();
         lines += 1;
     }
+    gz.write_all(close)?;
+    written += close.len();
     gz.finish()?.flush()?;
     Ok((written, lines))
 }
