@@ -520,3 +520,99 @@ fn args_that_do_not_fit_the_handler_stop_the_run_before_any_object() {
     // Nothing was emitted or recorded: no pipeline state was even made.
     assert!(!work.path(".slips").exists());
 }
+
+#[test]
+fn multiline_redaction_filters_and_sampling_count_every_record_left_out() {
+    let work = Work::new("jsonl-sink", "{path: sink.jsonl}", 10);
+    let config = std::fs::read_to_string(work.path("config.yml")).expect("config");
+    let mappings = r"    - prefix: app/
+      format: [s3-lines]
+      on_parse_error: skip
+      multiline: {start: '^\d{4}-\d\d-\d\d', max_lines: 5}
+      redact: [ipv4, email]
+      filter: {drop: [{line: healthcheck}]}
+    - prefix: json/
+      format: [s3-lines, json]
+      filter: {keep: [{field: level, matches: '^error$'}]}
+      sample: 0.5
+";
+    let config = config.replace("    - {prefix: '', format: [s3-lines, json]}\n", mappings);
+    std::fs::write(work.path("config.yml"), config).expect("config");
+    let mut log = String::from(
+        "2026-12-02T10:00:00Z INFO start from 203.0.113.7\n\
+         2026-12-02T10:00:01Z ERROR failed for ana@example.com\n\
+         java.lang.IllegalStateException: boom\n\
+         \tat a.B.c(B.java:10)\n\
+         2026-12-02T10:00:02Z DEBUG healthcheck ok\n\
+         2026-12-02T10:00:03Z ERROR deep\n",
+    );
+    log.push_str(&"\tat frame\n".repeat(10));
+    log.push_str("2026-12-02T10:00:04Z WARN last\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(log.as_bytes()).expect("gzip");
+    work.write("app/service.log.gz", &gz.finish().expect("gzip"));
+    let json: String = (0..1000)
+        .map(|n| {
+            let level = if n % 4 == 0 { "error" } else { "info" };
+            format!("{{\"level\":\"{level}\",\"n\":{n}}}\n")
+        })
+        .collect();
+    work.write("json/levels.json", json.as_bytes());
+
+    let summary = work.run();
+    assert_eq!(summary["processed"], 2, "{summary}");
+    assert_eq!(summary["too_large"], 1, "{summary}");
+    // The health check, and the 750 records of level info.
+    assert_eq!(summary["filtered"], 751, "{summary}");
+    let sampled_out = summary["sampled_out"].as_u64().unwrap_or(0);
+    assert!((80..170).contains(&sampled_out), "half of 250: {summary}");
+    assert_eq!(summary["records"], 3 + 250 - sampled_out, "{summary}");
+    // Main's counts, on whichever lane its invocations were.
+    let metrics = &summary["metrics"];
+    let main_count = |name: &str| -> u64 {
+        let Some(metrics) = metrics.as_object() else {
+            return 0;
+        };
+        metrics
+            .iter()
+            .filter(|(key, _)| key.starts_with("main.") && key.ends_with(&format!(".{name}")))
+            .filter_map(|(_, count)| count.as_u64())
+            .sum()
+    };
+    assert_eq!(main_count("FilteredRecords"), 751, "{metrics}");
+    assert_eq!(main_count("SampledOutRecords"), sampled_out, "{metrics}");
+    assert_eq!(main_count("TooLargeRecords"), 1, "{metrics}");
+
+    let sink = std::fs::read_to_string(work.path("sink.jsonl")).expect("sink");
+    let app: Vec<(u64, String)> = sink
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|value| value["meta"]["source"]["key"] == "app/service.log.gz")
+        .map(|value| {
+            let line = value["meta"]["line"].as_u64().unwrap_or(0);
+            (
+                line,
+                value["record"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        app,
+        [
+            (1, "2026-12-02T10:00:00Z INFO start from [ipv4]".to_string()),
+            (
+                2,
+                "2026-12-02T10:00:01Z ERROR failed for [email]\n\
+                 java.lang.IllegalStateException: boom\n\
+                 \tat a.B.c(B.java:10)"
+                    .to_string()
+            ),
+            (17, "2026-12-02T10:00:04Z WARN last".to_string()),
+        ]
+    );
+    let levels = sink
+        .lines()
+        .filter(|l| l.contains("\"level\":\"info\""))
+        .count();
+    assert_eq!(levels, 0, "no info record reaches the handler");
+}

@@ -1,12 +1,14 @@
 //! Main's throughput on a gzip object, next to `gzip -dc` (and `pigz -dc`
 //! when installed) on the same file in the same run (the machine is shared and noisy: compare the ratio).
 //!
-//! `cargo bench -p slips --bench main_throughput [-- MB] [cloudtrail]`
+//! `cargo bench -p slips --bench main_throughput [-- MB] [cloudtrail | rules]`
 //! (default 200 MB of ~1 KB CloudTrail-like events): JSON lines read with
 //! `s3-lines, json`, or with `cloudtrail` one CloudTrail log file
 //! (`{"Records": [...]}`) read with `s3-text, json, cloudtrail`. Prints MB/s
 //! of uncompressed data, records/s, and the ratio to `gzip -dc`; peak RSS of
-//! the process is printed at the end.
+//! the process is printed at the end. `rules`: application log lines read
+//! with plain `s3-lines` and with each record rule (multiline, redaction,
+//! a filter), each as a ratio to plain in the same run.
 
 use std::io::Write;
 use std::path::Path;
@@ -60,6 +62,9 @@ fn main() -> anyhow::Result<()> {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(200);
+    if std::env::args().any(|a| a == "rules") {
+        return record_rules(megabytes);
+    }
     let document = std::env::args().any(|a| a == "cloudtrail");
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("cloudtrail.json.gz");
@@ -154,13 +159,146 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn config(chain: &[&str]) -> Config {
+    config_of(json!({"prefix": "", "format": chain}))
+}
+
+fn config_of(mapping: serde_json::Value) -> Config {
     serde_json::from_value(json!({
         "stack_name": "bench",
         "backend": {"sns_topics": [{"name": "t", "arn": "arn:aws:sns:us-east-1:123456789012:t"}]},
         "handler": {"path": "."},
-        "bucket_mapping": {"": [{"prefix": "", "format": chain}]},
+        "bucket_mapping": {"": [mapping]},
     }))
     .expect("bench config")
+}
+
+/// `-- MB rules`: application log lines (IPs, e-mail addresses, a stack
+/// trace in every twentieth record) read with plain `s3-lines`, then with
+/// each record rule alone, in the same run: MB/s and the ratio to plain.
+fn record_rules(megabytes: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("app.log.gz");
+    let raw_bytes = write_app_log(&file, megabytes << 20)?;
+    let size_mb = raw_bytes as f64 / 1e6;
+    println!(
+        "sample: application log lines, {size_mb:.0} MB uncompressed, {:.0} MB gzip",
+        std::fs::metadata(&file)?.len() as f64 / 1e6
+    );
+    let lines = json!(["s3-lines"]);
+    let variants = [
+        ("plain s3-lines", json!({})),
+        (
+            "multiline (start '^\\d{4}-')",
+            json!({"multiline": {"start": r"^\d{4}-"}}),
+        ),
+        ("redact ipv4", json!({"redact": ["ipv4"]})),
+        ("redact ipv6", json!({"redact": ["ipv6"]})),
+        ("redact email", json!({"redact": ["email"]})),
+        (
+            "redact pattern '(password=)\\S+'",
+            json!({"redact": [{"pattern": r"(password=)\S+", "replace": "${1}***"}]}),
+        ),
+        (
+            "redact ipv6, ipv4, email",
+            json!({"redact": ["ipv6", "ipv4", "email"]}),
+        ),
+        (
+            "filter drop {line: 'GET /health'}",
+            json!({"filter": {"drop": [{"line": "GET /health"}]}}),
+        ),
+    ];
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let event = ObjectEvent::new("", &file.display().to_string());
+    let store = LocalStore::files();
+    let configs: Vec<Config> = variants
+        .iter()
+        .map(|(_, extra)| {
+            let mut mapping = json!({"prefix": "", "format": lines});
+            if let (Some(mapping), Some(extra)) = (mapping.as_object_mut(), extra.as_object()) {
+                mapping.extend(extra.clone());
+            }
+            config_of(mapping)
+        })
+        .collect();
+    // Rounds of every variant in turn, so drift on a shared machine touches all alike.
+    let mut times = vec![Vec::new(); variants.len()];
+    let mut gzip_times = Vec::new();
+    for _ in 0..3 {
+        gzip_times.push(time(|| decompress_with("gzip", &file))?);
+        for (config, times) in configs.iter().zip(&mut times) {
+            times.push(time(|| {
+                let out = runtime.block_on(main::process::<Count, _>(
+                    config,
+                    &store,
+                    std::slice::from_ref(&event),
+                ))?;
+                anyhow::ensure!(out.output > 0 && out.failed.is_empty(), "{:?}", out.failed);
+                Ok(())
+            })?);
+        }
+    }
+    let best = |times: &[Duration]| {
+        times
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+    };
+    println!(
+        "gzip -dc > /dev/null : {:7.0} MB/s",
+        size_mb / best(&gzip_times)
+    );
+    let plain = best(&times[0]);
+    for ((name, _), times) in variants.iter().zip(&times) {
+        let ours = best(times);
+        println!(
+            "slips Main, {name:<36}: {:7.0} MB/s, ratio to plain s3-lines {:.2}x",
+            size_mb / ours,
+            plain / ours
+        );
+    }
+    Ok(())
+}
+
+/// Application log lines, gzip-compressed, `bytes` uncompressed.
+fn write_app_log(path: &Path, bytes: usize) -> anyhow::Result<usize> {
+    let file = std::fs::File::create(path)?;
+    let mut gz =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+    let (mut written, mut n) = (0usize, 0u64);
+    while written < bytes {
+        let mut record = format!(
+            "2026-12-02T10:{:02}:{:02}.{:03}Z INFO [req-{:08x}] GET /api/items/{n} from 203.0.113.{} (2001:db8::{:x}) user user{}@example.com took {}ms\n",
+            (n / 60_000) % 60,
+            (n / 1000) % 60,
+            n % 1000,
+            n.wrapping_mul(0x9e37_79b9),
+            n % 250,
+            n % 65_536,
+            n % 977,
+            n % 300
+        );
+        if n % 50 == 7 {
+            record = format!(
+                "2026-12-02T10:00:00.000Z INFO GET /health from 10.0.0.{}\n",
+                n % 250
+            );
+        }
+        if n % 20 == 3 {
+            record = format!(
+                "2026-12-02T10:00:00.000Z ERROR [req-{n:08x}] login failed password=hunter{n} for ops@example.com\n{}",
+                "\tat com.example.service.Handler.invoke(Handler.java:123)\n".repeat(8)
+            );
+        }
+        gz.write_all(record.as_bytes())?;
+        written += record.len();
+        n += 1;
+    }
+    gz.finish()?.flush()?;
+    Ok(written)
 }
 
 fn time(mut work: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {

@@ -42,6 +42,8 @@ mod local_runner;
 pub mod notification;
 #[doc(hidden)]
 pub mod object;
+#[doc(hidden)]
+pub mod rules;
 mod run;
 mod sandbox;
 mod status_line;

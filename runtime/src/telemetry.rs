@@ -64,6 +64,9 @@ pub struct ObjectProcessed<'a> {
     pub compression: &'a str,
     pub records: u64,
     pub skipped: u64,
+    pub too_large: u64,
+    pub filtered: u64,
+    pub sampled_out: u64,
     pub elapsed: Duration,
 }
 
@@ -74,6 +77,9 @@ impl ObjectProcessed<'_> {
             compression = self.compression,
             records = self.records,
             skipped = self.skipped,
+            too_large = self.too_large,
+            filtered = self.filtered,
+            sampled_out = self.sampled_out,
             elapsed_ms = self.elapsed.as_millis() as u64,
             "object processed"
         );
@@ -150,6 +156,9 @@ impl MainDone<'_> {
             processed = s.objects,
             records = s.records,
             skipped = s.skipped,
+            too_large = s.too_large,
+            filtered = s.filtered,
+            sampled_out = s.sampled_out,
             failed = s.failed,
             handed_back = self.handed_back,
             "invocation done"
@@ -162,6 +171,9 @@ impl MainDone<'_> {
             .count("Records", s.records as f64)
             .count("FailedObjects", s.failed as f64)
             .count("SkippedRecords", s.skipped as f64)
+            .count("TooLargeRecords", s.too_large as f64)
+            .count("FilteredRecords", s.filtered as f64)
+            .count("SampledOutRecords", s.sampled_out as f64)
             .count("HandedBack", self.handed_back as f64)
             .emit();
     }

@@ -556,3 +556,52 @@ async fn main_stops_before_its_timeout_naming_the_object_and_line() {
         failed[1].1
     );
 }
+
+#[tokio::test]
+async fn record_rules_join_redact_and_filter_objects_read_from_s3() {
+    let bucket = Bucket::new().await;
+    let log = "2026-12-02 10:00:00 ERROR at 198.51.100.20\n\
+               \tat a.B(B.java:1)\n\
+               \tat c.D(D.java:2)\n\
+               2026-12-02 10:00:01 INFO GET /health\n\
+               2026-12-02 10:00:02 WARN token=abc123 left\n";
+    let event = bucket.put("app/a.log.gz", gzip(log.as_bytes())).await;
+    let mapping = |max_lines: u32, on_parse_error: &str| {
+        json!([{"prefix": "app/", "format": ["s3-lines"], "on_parse_error": on_parse_error,
+            "multiline": {"start": r"^\d{4}-", "max_lines": max_lines},
+            "redact": ["ipv4", {"pattern": "(token=)\\w+", "replace": "${1}***"}],
+            "filter": {"drop": [{"line": "GET /health"}]}}])
+    };
+    let config = bucket.config(mapping(10, "fail"), json!({}));
+    let out = bucket
+        .run(&config, std::slice::from_ref(&event))
+        .await
+        .expect("processed");
+    assert_eq!(
+        out.output,
+        [
+            "1|-|2026-12-02 10:00:00 ERROR at [ipv4]\n\tat a.B(B.java:1)\n\tat c.D(D.java:2)",
+            "5|-|2026-12-02 10:00:02 WARN token=*** left",
+        ]
+    );
+    assert_eq!((out.summary.records, out.summary.filtered), (2, 1));
+
+    // A record over max_lines fails its object, naming its first line, or is skipped and counted.
+    let strict = bucket.config(mapping(2, "fail"), json!({}));
+    let error = bucket
+        .run(&strict, std::slice::from_ref(&event))
+        .await
+        .expect_err("too large");
+    assert_eq!(main::error_code(&error), "LineTooLong");
+    assert_eq!(
+        format!("{error:#}"),
+        format!(
+            "s3://{}/app/a.log.gz:1: a record of 3 lines and 78 bytes, over multiline's max_lines (2) or max_bytes (1048576)",
+            bucket.name
+        )
+    );
+    let skipping = bucket.config(mapping(2, "skip"), json!({}));
+    let out = bucket.run(&skipping, &[event]).await.expect("skipped");
+    assert_eq!(out.output.len(), 1);
+    assert_eq!((out.summary.too_large, out.summary.filtered), (1, 1));
+}

@@ -57,6 +57,9 @@ fn summary(file: &Path, config: &Config) -> String {
                 "    {:width$}  {chain}  [{lanes}]",
                 shown_prefix(&mapping.prefix)
             );
+            for rule in record_rules(mapping) {
+                let _ = writeln!(out, "    {:width$}    {rule}", "");
+            }
         }
     }
 
@@ -115,4 +118,58 @@ fn throttle(lane: &Throttle) -> String {
             lane.delay
         )
     }
+}
+
+/// What a mapping entry does to its records, one line each.
+fn record_rules(mapping: &slips::config::Mapping) -> Vec<String> {
+    use slips::config::Redaction;
+    let mut rules = Vec::new();
+    if let Some(m) = &mapping.multiline {
+        rules.push(format!(
+            "multiline: a record starts at /{}/, at most {} lines and {} bytes",
+            m.start.as_str(),
+            m.max_lines,
+            m.max_bytes
+        ));
+    }
+    if !mapping.redact.is_empty() {
+        let names: Vec<String> = mapping
+            .redact
+            .iter()
+            .map(|r| match r {
+                Redaction::Builtin(b) => b.name().to_string(),
+                Redaction::Rule(rule) => match (&rule.pattern, rule.builtin) {
+                    (Some(p), _) => format!("/{}/", p.as_str()),
+                    (None, Some(b)) => b.name().to_string(),
+                    (None, None) => "?".into(),
+                },
+            })
+            .collect();
+        rules.push(format!("redact: {}", names.join(", ")));
+    }
+    let filter: Vec<String> = [
+        ("keep", &mapping.filter.keep),
+        ("drop", &mapping.filter.drop),
+    ]
+    .into_iter()
+    .filter(|(_, conditions)| !conditions.is_empty())
+    .map(|(what, conditions)| {
+        format!(
+            "{what} what matches one of {} condition(s)",
+            conditions.len()
+        )
+    })
+    .collect();
+    if !filter.is_empty() {
+        rules.push(format!(
+            "filter: {} (the rest counted as filtered)",
+            filter.join("; ")
+        ));
+    }
+    if let Some(rate) = mapping.sample {
+        rules.push(format!(
+            "sample: {rate} of the records left (the rest counted as sampled out)"
+        ));
+    }
+    rules
 }

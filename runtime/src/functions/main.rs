@@ -20,10 +20,11 @@ use serde::Serialize;
 
 use crate::config::{Config, Mapping, OnParseError};
 use crate::event::ObjectEvent;
-use crate::format::{FormatChain, ObjectParser, Reader};
+use crate::format::{ObjectParser, Reader};
 use crate::handler::{Handler, Meta, Record, Source};
 use crate::invoker::Invoker;
 use crate::object::{Blocks, Cut, LineTooLong, NotALogFile, ObjectStore};
+use crate::rules::{Early, Redactor, Selector, Verdict};
 use crate::telemetry::{MainDone, ObjectFailed, ObjectIgnored, ObjectProcessed, RecordSkipped};
 
 /// The longest error message Main returns. Lambda keeps the first 1 KB of
@@ -140,8 +141,28 @@ pub struct Summary {
     pub records: u64,
     /// Records that failed to parse and were skipped (`on_parse_error: skip`).
     pub skipped: u64,
+    /// Records over their `multiline` limits, skipped (`on_parse_error: skip`).
+    pub too_large: u64,
+    /// Records the mapping's `filter` left out.
+    pub filtered: u64,
+    /// Records its `sample` left out.
+    pub sampled_out: u64,
     /// Objects that failed.
     pub failed: u64,
+}
+
+/// The records left out on purpose, for a summary line: `, 3 filtered, 1
+/// too large` (empty when none were).
+pub fn left_out(too_large: u64, filtered: u64, sampled_out: u64) -> String {
+    [
+        (too_large, "too large"),
+        (filtered, "filtered"),
+        (sampled_out, "sampled out"),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, what)| format!(", {count} {what}"))
+    .collect()
 }
 
 /// One object that failed, and why.
@@ -300,8 +321,7 @@ pub async fn process_until<H: Handler, S: ObjectStore>(
             Ok(mapping) => catch_panic(process_object(
                 store,
                 event,
-                &mapping.format,
-                mapping.on_parse_error,
+                mapping,
                 &mut handler,
                 &mut summary,
                 stop,
@@ -374,17 +394,28 @@ pub fn error_message(error: &anyhow::Error) -> String {
     text
 }
 
-/// Streams one object through a format chain into the handler, until `stop`.
+/// What one object's records came to.
+#[derive(Debug, Default)]
+struct Counts {
+    records: u64,
+    skipped: u64,
+    too_large: u64,
+    filtered: u64,
+    sampled_out: u64,
+}
+
+/// Streams one object through its mapping entry (joined, redacted, cut,
+/// filtered, parsed) into the handler, until `stop`.
 async fn process_object<H: Handler, S: ObjectStore>(
     store: &S,
     event: &ObjectEvent,
-    chain: &FormatChain,
-    on_parse_error: OnParseError,
+    mapping: &Mapping,
     handler: &mut H,
     summary: &mut Summary,
     stop: Option<Instant>,
 ) -> anyhow::Result<()> {
     let url = event.url();
+    let (chain, on_parse_error) = (&mapping.format, mapping.on_parse_error);
     if chain.reader == Reader::Ignore {
         ObjectIgnored { object: &url }.emit();
         summary.objects += 1;
@@ -405,14 +436,20 @@ async fn process_object<H: Handler, S: ObjectStore>(
     })?;
     let mut parser = ObjectParser::new(chain);
     let lines = parser.cut() == Cut::Lines;
-    let mut blocks = Blocks::spawn(body, parser.cut())
-        .with_context(|| format!("{url}: cannot start reading"))?;
+    let blocks = match (&mapping.multiline, parser.cut()) {
+        (Some(rule), Cut::Lines) => Blocks::spawn_joined(body, rule.clone()),
+        _ => Blocks::spawn(body, parser.cut()),
+    };
+    let mut blocks = blocks.with_context(|| format!("{url}: cannot start reading"))?;
+    let redactor = Redactor::new(&mapping.redact);
+    let selector = Selector::new(&mapping.filter, mapping.sample, &event.object_key);
     let compression = blocks.compression().await;
     let source = Source {
         bucket: event.bucket_name.clone(),
         key: event.object_key.clone(),
     };
-    let (mut line, mut index, mut skipped) = (0u64, 0u64, 0u64);
+    let mut counts = Counts::default();
+    let mut line = 0u64;
     while let Some(block) = blocks.next().await {
         if stop.is_some_and(|stop| Instant::now() >= stop) {
             let error = anyhow!(
@@ -439,7 +476,7 @@ async fn process_object<H: Handler, S: ObjectStore>(
                         return Err(classified(FailureKind::ParseError, error));
                     }
                     OnParseError::Skip => {
-                        skipped += 1;
+                        counts.skipped += 1;
                         RecordSkipped {
                             object: &url,
                             line: None,
@@ -458,19 +495,61 @@ async fn process_object<H: Handler, S: ObjectStore>(
                 return Err(classified(FailureKind::ReadFailed, error));
             }
         };
+        // Redacted before anything reads it: filters, parsers, error excerpts.
+        let block = match &redactor {
+            Some(redactor) => redactor.block(&block),
+            None => block,
+        };
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        for record in block.records() {
-            line += 1;
+        for piece in block.records() {
+            // The record's first line (its place among events, for other cuts).
+            let first = line + 1;
+            line += u64::from(piece.lines);
+            let record = piece.bytes;
             if record.trim_ascii().is_empty() {
                 continue;
             }
             // Where the record is, for messages: built only when one is written.
             let at = || {
                 if lines {
-                    format!("{url}:{line}")
+                    format!("{url}:{first}")
                 } else {
                     url.clone()
                 }
+            };
+            if piece.too_large {
+                let limits = mapping
+                    .multiline
+                    .as_ref()
+                    .map_or((0, 0), |m| (m.max_lines, m.max_bytes));
+                let reason = format!(
+                    "a record of {} lines and {} bytes, over multiline's max_lines ({}) or max_bytes ({})",
+                    piece.lines, piece.size, limits.0, limits.1
+                );
+                match on_parse_error {
+                    OnParseError::Fail => {
+                        let error = anyhow!("{}: {reason}", at());
+                        return Err(classified(FailureKind::LineTooLong, error));
+                    }
+                    OnParseError::Skip => {
+                        counts.too_large += 1;
+                        RecordSkipped {
+                            object: &url,
+                            line: lines.then_some(first),
+                            reason: &reason,
+                        }
+                        .emit();
+                        continue;
+                    }
+                }
+            }
+            let kept = match selector.as_ref().map(|s| s.early(record)) {
+                Some(Early::Drop) => {
+                    counts.filtered += 1;
+                    continue;
+                }
+                Some(Early::Parse { kept }) => kept,
+                None => true,
             };
             if let Err(error) = parser.apply(record, &mut out, &mut scratch) {
                 match on_parse_error {
@@ -481,11 +560,11 @@ async fn process_object<H: Handler, S: ObjectStore>(
                     OnParseError::Skip => {
                         // A record whose bad parts failed goes on with its good ones.
                         let parts = error.failed_parts();
-                        skipped += parts.max(1) as u64;
+                        counts.skipped += parts.max(1) as u64;
                         let reason = error.to_string();
                         RecordSkipped {
                             object: &url,
-                            line: lines.then_some(line),
+                            line: lines.then_some(first),
                             reason: &reason,
                         }
                         .emit();
@@ -495,13 +574,27 @@ async fn process_object<H: Handler, S: ObjectStore>(
                     }
                 }
             }
-            for item in &out {
+            for (part, item) in out.iter().enumerate() {
+                match selector
+                    .as_ref()
+                    .map(|s| s.verdict(item, kept, (first, part)))
+                {
+                    Some(Verdict::Filtered) => {
+                        counts.filtered += 1;
+                        continue;
+                    }
+                    Some(Verdict::SampledOut) => {
+                        counts.sampled_out += 1;
+                        continue;
+                    }
+                    Some(Verdict::Pass) | None => {}
+                }
                 let meta = Meta {
                     tag: item.tag.as_deref(),
                     timestamp: item.timestamp,
                     source: &source,
-                    line: lines.then_some(line),
-                    index,
+                    line: lines.then_some(first),
+                    index: counts.records,
                 };
                 // A panic names the object and line, as an error does.
                 match catch_panic(handler.recv(&meta, &Record::new(item))).await {
@@ -515,18 +608,24 @@ async fn process_object<H: Handler, S: ObjectStore>(
                         return Err(classified(FailureKind::HandlerPanic, error));
                     }
                 }
-                index += 1;
+                counts.records += 1;
             }
         }
     }
     summary.objects += 1;
-    summary.records += index;
-    summary.skipped += skipped;
+    summary.records += counts.records;
+    summary.skipped += counts.skipped;
+    summary.too_large += counts.too_large;
+    summary.filtered += counts.filtered;
+    summary.sampled_out += counts.sampled_out;
     ObjectProcessed {
         object: &url,
         compression: compression.map_or("unknown", |c| c.name()),
-        records: index,
-        skipped,
+        records: counts.records,
+        skipped: counts.skipped,
+        too_large: counts.too_large,
+        filtered: counts.filtered,
+        sampled_out: counts.sampled_out,
         elapsed: started.elapsed(),
     }
     .emit();

@@ -17,6 +17,9 @@ pub(super) struct Counters {
     pub(super) failed: AtomicU64,
     pub(super) records: AtomicU64,
     pub(super) skipped: AtomicU64,
+    pub(super) too_large: AtomicU64,
+    pub(super) filtered: AtomicU64,
+    pub(super) sampled_out: AtomicU64,
 }
 
 impl Counters {
@@ -24,6 +27,11 @@ impl Counters {
         self.processed.fetch_add(summary.objects, Ordering::Relaxed);
         self.records.fetch_add(summary.records, Ordering::Relaxed);
         self.skipped.fetch_add(summary.skipped, Ordering::Relaxed);
+        self.too_large
+            .fetch_add(summary.too_large, Ordering::Relaxed);
+        self.filtered.fetch_add(summary.filtered, Ordering::Relaxed);
+        self.sampled_out
+            .fetch_add(summary.sampled_out, Ordering::Relaxed);
     }
 }
 

@@ -60,6 +60,12 @@ pub struct RunSummary {
     pub records: u64,
     /// Records that did not parse and were skipped (`on_parse_error: skip`).
     pub skipped: u64,
+    /// Records over their `multiline` limits, skipped.
+    pub too_large: u64,
+    /// Records the mappings' `filter` left out.
+    pub filtered: u64,
+    /// Records their `sample` left out.
+    pub sampled_out: u64,
     /// What the functions counted in this run, as CloudWatch would in
     /// Lambda: `function[.lane].Name` → count (see `telemetry::tally`).
     pub metrics: BTreeMap<String, u64>,
@@ -143,6 +149,9 @@ pub async fn run<H: Handler>(
         dropped: counters.dropped.load(Ordering::SeqCst),
         records: counters.records.load(Ordering::SeqCst),
         skipped: counters.skipped.load(Ordering::SeqCst),
+        too_large: counters.too_large.load(Ordering::SeqCst),
+        filtered: counters.filtered.load(Ordering::SeqCst),
+        sampled_out: counters.sampled_out.load(Ordering::SeqCst),
         metrics: counted_since(&counted_before),
     })
 }

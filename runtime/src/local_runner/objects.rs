@@ -136,12 +136,13 @@ pub(super) async fn run<H: Handler>(config: &Path, what: ObjectArgs) -> anyhow::
     .emit();
     let s = &invocation.summary;
     eprintln!(
-        "{} object(s): {} processed, {} failed; {} records, {} skipped (on_parse_error: skip) in {:.1} s",
+        "{} object(s): {} processed, {} failed; {} records, {} skipped (on_parse_error: skip){} in {:.1} s",
         events.len(),
         s.objects,
         s.failed,
         s.records,
         s.skipped,
+        main::left_out(s.too_large, s.filtered, s.sampled_out),
         started.elapsed().as_secs_f64()
     );
     // The result covers the objects that were processed (if any was).
@@ -182,11 +183,7 @@ fn override_format(config: &mut Config, events: &[ObjectEvent], chain: &str) -> 
         .parse()
         .map_err(|reasons| anyhow::anyhow!("--format {chain}: {reasons}"))?;
     for event in events {
-        let mapping = crate::config::Mapping {
-            prefix: event.object_key.clone(),
-            format: chain.clone(),
-            on_parse_error: Default::default(),
-        };
+        let mapping = crate::config::Mapping::new(event.object_key.clone(), chain.clone());
         config
             .bucket_mapping
             .entry(event.bucket_name.clone())

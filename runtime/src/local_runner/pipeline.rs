@@ -75,13 +75,18 @@ pub(super) async fn run<H: Handler>(config: &Path, options: PipelineArgs) -> any
         say(serde_json::to_string(&summary)?)?;
     } else {
         say(format!(
-            "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records, {} skipped",
+            "{} objects emitted ({} dropped by routing); {} processed, {} failed into the error table; {} records, {} skipped{}",
             summary.objects,
             summary.dropped,
             summary.processed,
             summary.failed,
             summary.records,
-            summary.skipped
+            summary.skipped,
+            crate::functions::main::left_out(
+                summary.too_large,
+                summary.filtered,
+                summary.sampled_out
+            )
         ))?;
         let counted: Vec<String> = summary
             .metrics

@@ -5,9 +5,12 @@ use std::io::{self, Read};
 
 use tokio::sync::mpsc;
 
+use slips_contract::config::Multiline;
+
 use super::ObjectBody;
 use super::decode::{self, Compression};
 use super::entries;
+use super::multiline::Joiner;
 
 /// Target size of a block: large enough that per-block costs vanish, small
 /// enough that a few in flight keep memory bounded.
@@ -33,50 +36,127 @@ pub enum Cut {
 pub struct Block {
     /// The records' bytes.
     pub bytes: Vec<u8>,
-    cut: Cut,
-    /// Where each record ends in `bytes` ([`Cut::Events`]).
-    ends: Vec<usize>,
+    layout: Layout,
+}
+
+/// Where a block's records are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Layout {
+    /// Lines, each ending at a line end.
+    Lines,
+    /// The whole block is one record.
+    Whole,
+    /// Records listed one by one (events, joined lines, redacted records).
+    Listed(Vec<Span>),
+}
+
+/// One listed record: where it ends, and what a [`Piece`] says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    end: usize,
+    lines: u32,
+    size: u64,
+    too_large: bool,
+}
+
+/// One record of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece<'a> {
+    /// The record (lines without their line end).
+    pub bytes: &'a [u8],
+    /// The lines of the object it spans (1 but for joined lines).
+    pub lines: u32,
+    /// Over its `multiline` limits: `bytes` then holds only its start, and
+    /// `size` says how large it was.
+    pub too_large: bool,
+    /// Its size as read (more than `bytes` holds when too large).
+    pub size: u64,
 }
 
 impl Block {
-    fn new(bytes: Vec<u8>, cut: Cut) -> Self {
+    pub(super) fn new(bytes: Vec<u8>, cut: Cut) -> Self {
+        let layout = match cut {
+            Cut::Lines => Layout::Lines,
+            Cut::Whole => Layout::Whole,
+            Cut::Events => Layout::Listed(Vec::new()),
+        };
+        Block { bytes, layout }
+    }
+
+    /// An empty block of listed records.
+    pub(crate) fn listed() -> Self {
         Block {
-            bytes,
-            cut,
-            ends: Vec::new(),
+            bytes: Vec::with_capacity(BLOCK_BYTES + BLOCK_BYTES / 4),
+            layout: Layout::Listed(Vec::new()),
         }
     }
 
-    /// An empty block of events.
-    pub(super) fn events() -> Self {
-        Block::new(
-            Vec::with_capacity(BLOCK_BYTES + BLOCK_BYTES / 4),
-            Cut::Events,
-        )
+    /// Adds one record of one line.
+    pub(crate) fn push(&mut self, record: &[u8]) {
+        self.bytes.extend_from_slice(record);
+        self.end_record(1, record.len() as u64, false);
     }
 
-    /// Adds one event.
-    pub(super) fn push(&mut self, event: &[u8]) {
-        self.bytes.extend_from_slice(event);
-        self.ends.push(self.bytes.len());
+    /// Adds `piece` again, its bytes replaced by `bytes`.
+    pub(crate) fn push_as(&mut self, piece: &Piece<'_>, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+        self.end_record(piece.lines, piece.size, piece.too_large);
     }
 
-    /// The block's records, in order (lines without their line end).
-    pub fn records(&self) -> impl Iterator<Item = &[u8]> {
+    /// Ends the record whose bytes were appended since the last one's end.
+    pub(crate) fn end_record(&mut self, lines: u32, size: u64, too_large: bool) {
+        let end = self.bytes.len();
+        if let Layout::Listed(spans) = &mut self.layout {
+            spans.push(Span {
+                end,
+                lines,
+                size,
+                too_large,
+            });
+        }
+    }
+
+    /// How many records were listed (0 for lines and whole blocks).
+    pub(crate) fn listed_records(&self) -> usize {
+        match &self.layout {
+            Layout::Listed(spans) => spans.len(),
+            Layout::Lines | Layout::Whole => 0,
+        }
+    }
+
+    /// The block's records, in order.
+    pub fn records(&self) -> impl Iterator<Item = Piece<'_>> {
         let bytes = &self.bytes[..];
         let mut rest = Some(bytes).filter(|b| !b.is_empty());
-        let mut ends = self.ends.iter();
+        let spans: &[Span] = match &self.layout {
+            Layout::Listed(spans) => spans,
+            Layout::Lines | Layout::Whole => &[],
+        };
+        let mut spans = spans.iter();
         let mut start = 0;
-        let cut = self.cut;
-        std::iter::from_fn(move || match cut {
-            Cut::Events => {
-                let end = *ends.next()?;
-                let event = &bytes[start..end];
-                start = end;
-                Some(event)
+        fn one(bytes: &[u8]) -> Piece<'_> {
+            Piece {
+                bytes,
+                lines: 1,
+                too_large: false,
+                size: bytes.len() as u64,
             }
-            Cut::Whole => rest.take(),
-            Cut::Lines => {
+        }
+        let layout = &self.layout;
+        std::iter::from_fn(move || match layout {
+            Layout::Listed(_) => {
+                let span = spans.next()?;
+                let record = &bytes[start..span.end];
+                start = span.end;
+                Some(Piece {
+                    bytes: record,
+                    lines: span.lines,
+                    too_large: span.too_large,
+                    size: span.size,
+                })
+            }
+            Layout::Whole => rest.take().map(one),
+            Layout::Lines => {
                 let current = rest.take()?;
                 let line = match memchr::memchr(b'\n', current) {
                     Some(end) => {
@@ -85,7 +165,7 @@ impl Block {
                     }
                     None => current,
                 };
-                Some(line.strip_suffix(b"\r").unwrap_or(line))
+                Some(one(line.strip_suffix(b"\r").unwrap_or(line)))
             }
         })
     }
@@ -101,6 +181,28 @@ impl Blocks {
     /// Starts decoding `body` on its own thread, cut as `cut` says: each
     /// block ends at a line end, or an event's end, or is the whole object.
     pub fn spawn(body: ObjectBody, cut: Cut) -> io::Result<Blocks> {
+        Blocks::spawn_cutting(body, move |reader, tx| match cut {
+            Cut::Lines => cut_lines(reader, &mut |bytes| send(tx, Block::new(bytes, Cut::Lines))),
+            Cut::Whole => read_whole(reader, tx),
+            Cut::Events => entries::cut_events(reader, tx),
+        })
+    }
+
+    /// Starts decoding `body` on its own thread into records of lines
+    /// joined as `rule` says.
+    pub fn spawn_joined(body: ObjectBody, rule: Multiline) -> io::Result<Blocks> {
+        Blocks::spawn_cutting(body, move |reader, tx| {
+            let mut joiner = Joiner::new(&rule, tx);
+            cut_lines(reader, &mut |bytes| joiner.lines(bytes))?;
+            let _ = joiner.finish();
+            Ok(())
+        })
+    }
+
+    fn spawn_cutting(
+        body: ObjectBody,
+        cut: impl FnOnce(Box<dyn Read + Send>, &Sender) -> io::Result<()> + Send + 'static,
+    ) -> io::Result<Blocks> {
         let (tx, rx) = mpsc::channel(BLOCKS_AHEAD);
         let (compression_tx, compression) = mpsc::channel(1);
         std::thread::Builder::new()
@@ -108,11 +210,7 @@ impl Blocks {
             .spawn(move || {
                 let result = decode::decompress(body).and_then(|(found, reader)| {
                     let _ = compression_tx.blocking_send(found);
-                    match cut {
-                        Cut::Lines => cut_lines(reader, &tx),
-                        Cut::Whole => read_whole(reader, &tx),
-                        Cut::Events => entries::cut_events(reader, &tx),
-                    }
+                    cut(reader, &tx)
                 });
                 if let Err(error) = result {
                     let _ = tx.blocking_send(Err(error));
@@ -132,12 +230,14 @@ impl Blocks {
     }
 }
 
-/// Why a send failed: the reader went away (an error there), so stop quietly.
-struct Gone;
+/// Where the decode thread sends its blocks.
+pub(super) type Sender = mpsc::Sender<io::Result<Block>>;
 
-fn send(tx: &mpsc::Sender<io::Result<Block>>, bytes: Vec<u8>, cut: Cut) -> Result<(), Gone> {
-    tx.blocking_send(Ok(Block::new(bytes, cut)))
-        .map_err(|_| Gone)
+/// Why a send failed: the reader went away (an error there), so stop quietly.
+pub(super) struct Gone;
+
+pub(super) fn send(tx: &Sender, block: Block) -> Result<(), Gone> {
+    tx.blocking_send(Ok(block)).map_err(|_| Gone)
 }
 
 /// A line longer than [`MAX_RECORD_BYTES`]: the error a block stream ends
@@ -153,9 +253,10 @@ impl LineTooLong {
     }
 }
 
+/// Cuts `reader` into blocks of whole lines, each handed to `emit`.
 fn cut_lines(
     mut reader: Box<dyn Read + Send>,
-    tx: &mpsc::Sender<io::Result<Block>>,
+    emit: &mut dyn FnMut(Vec<u8>) -> Result<(), Gone>,
 ) -> io::Result<()> {
     let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES);
     // How much of `block` is known to hold no line end: only what a read
@@ -165,8 +266,8 @@ fn cut_lines(
         let want = BLOCK_BYTES.saturating_sub(block.len()).max(BLOCK_BYTES / 4) as u64;
         let read = (&mut reader).take(want).read_to_end(&mut block)?;
         if read == 0 {
-            if !block.is_empty() && send(tx, block, Cut::Lines).is_err() {
-                return Ok(());
+            if !block.is_empty() {
+                let _ = emit(block);
             }
             return Ok(());
         }
@@ -180,7 +281,7 @@ fn cut_lines(
                 next.extend_from_slice(&block[end + 1..]);
                 block.truncate(end + 1);
                 scanned = 0;
-                if send(tx, std::mem::replace(&mut block, next), Cut::Lines).is_err() {
+                if emit(std::mem::replace(&mut block, next)).is_err() {
                     return Ok(());
                 }
             }
@@ -192,10 +293,7 @@ fn cut_lines(
     }
 }
 
-fn read_whole(
-    reader: Box<dyn Read + Send>,
-    tx: &mpsc::Sender<io::Result<Block>>,
-) -> io::Result<()> {
+fn read_whole(reader: Box<dyn Read + Send>, tx: &Sender) -> io::Result<()> {
     let mut whole = Vec::new();
     reader
         .take(MAX_RECORD_BYTES as u64 + 1)
@@ -209,7 +307,7 @@ fn read_whole(
             ),
         ));
     }
-    let _ = send(tx, whole, Cut::Whole);
+    let _ = send(tx, Block::new(whole, Cut::Whole));
     Ok(())
 }
 
@@ -262,7 +360,7 @@ mod tests {
     fn cuts_lines_with_lf_and_crlf_keeping_blank_ones_for_numbering() {
         let records = |bytes: &[u8], cut| -> Vec<Vec<u8>> {
             let block = Block::new(bytes.to_vec(), cut);
-            block.records().map(<[u8]>::to_vec).collect()
+            block.records().map(|p| p.bytes.to_vec()).collect()
         };
         assert_eq!(
             records(b"a\r\n\nb\nlast", Cut::Lines),
@@ -281,7 +379,7 @@ mod tests {
             out.extend(
                 block
                     .records()
-                    .map(|e| String::from_utf8_lossy(e).into_owned()),
+                    .map(|e| String::from_utf8_lossy(e.bytes).into_owned()),
             );
         }
         Ok(out)

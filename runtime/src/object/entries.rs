@@ -42,7 +42,7 @@ pub(super) fn cut_events(
     tx: &mpsc::Sender<io::Result<Block>>,
 ) -> io::Result<()> {
     let mut doc = Document::new(reader);
-    let mut block = Block::events();
+    let mut block = Block::listed();
     match doc.peek()? {
         Some(b'{') => doc.pos += 1,
         _ => {
@@ -90,7 +90,7 @@ pub(super) fn cut_events(
             let event = doc.raw_value()?;
             block.push(&doc.buf[event]);
             if block.bytes.len() >= BLOCK_BYTES {
-                let full = std::mem::replace(&mut block, Block::events());
+                let full = std::mem::replace(&mut block, Block::listed());
                 if tx.blocking_send(Ok(full)).is_err() {
                     return Ok(());
                 }

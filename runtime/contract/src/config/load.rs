@@ -330,11 +330,16 @@ fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
             node = target;
             continue;
         }
+        // Of a value's forms (a name or a map, say), the one with fields.
         let branches = node.get("anyOf").or_else(|| node.get("oneOf"));
         if let Some(branch) = branches.and_then(Value::as_array).and_then(|branches| {
-            branches
+            let mut forms = branches
                 .iter()
-                .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+                .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+            let first = forms.clone().next();
+            forms
+                .find(|b| resolve(root, b).get("properties").is_some())
+                .or(first)
         }) {
             node = branch;
             continue;

@@ -9,6 +9,7 @@ mod arn;
 mod diagnostic;
 mod load;
 mod path;
+mod records;
 mod validate;
 mod yaml;
 
@@ -25,6 +26,7 @@ pub use arn::{Arn, ArnKind, PARTITIONS, partition_of};
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use load::{LoadError, Loaded, load, load_str, schema};
 pub use path::{FieldPath, Segment};
+pub use records::{Builtin, Condition, Filter, Multiline, Pattern, Redaction, RedactionRule};
 pub use yaml::Position;
 
 /// A slips pipeline: one CloudFormation stack.
@@ -571,6 +573,38 @@ pub struct Mapping {
     /// or `skip` the record and count it.
     #[serde(default, skip_serializing_if = "OnParseError::is_fail")]
     pub on_parse_error: OnParseError,
+    /// Records of several lines: how a record's first line looks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiline: Option<Multiline>,
+    /// Rules that replace what matches in each record before anything else
+    /// reads it (filters, parsers, the handler, error excerpts), in order:
+    /// `ipv4`, `ipv6`, `email`, or `{pattern: '...', replace: '...'}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redact: Vec<Redaction>,
+    /// Which records reach the handler (`keep`, `drop`).
+    #[serde(default, skip_serializing_if = "Filter::is_empty")]
+    pub filter: Filter,
+    /// The share of the records left by `filter` that reach the handler,
+    /// above 0 and at most 1 (e.g. `0.1`). Which ones is decided by the
+    /// object's key and the record's place in it, so a replay picks the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<f64>,
+}
+
+impl Mapping {
+    /// An entry that reads objects under `prefix` with `format`, and does
+    /// nothing else to their records.
+    pub fn new(prefix: impl Into<String>, format: FormatChain) -> Self {
+        Mapping {
+            prefix: prefix.into(),
+            format,
+            on_parse_error: OnParseError::default(),
+            multiline: None,
+            redact: Vec::new(),
+            filter: Filter::default(),
+            sample: None,
+        }
+    }
 }
 
 /// What a record that fails to parse does.

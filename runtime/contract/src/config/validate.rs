@@ -8,7 +8,11 @@ use std::net::Ipv4Addr;
 use super::arn::{Arn, ArnKind};
 use super::diagnostic::Diagnostic;
 use super::path::FieldPath;
-use super::{Config, Dest, Functions, HandlerConfig, IteratorAges, Route, Shards, Throttle};
+use super::{
+    Condition, Config, Dest, Functions, HandlerConfig, IteratorAges, Mapping, Redaction, Route,
+    Shards, Throttle,
+};
+use crate::format::Reader;
 use crate::lane::Lane;
 
 /// The longest stack description CloudFormation accepts, in bytes (template anatomy, "Description").
@@ -556,6 +560,7 @@ fn check_bucket_mapping(config: &Config, at: &FieldPath, out: &mut Vec<Diagnosti
                     ),
                 ));
             }
+            check_record_rules(mapping, &entry_at, out);
             if let Some(rule) = dropping_rule(config, bucket, &mapping.prefix) {
                 out.push(Diagnostic::warning(
                     entry_at,
@@ -566,6 +571,130 @@ fn check_bucket_mapping(config: &Config, at: &FieldPath, out: &mut Vec<Diagnosti
                 ));
             }
         }
+    }
+}
+
+/// Most bytes a multiline record may be given: the longest record the
+/// runtime holds (one line of `s3-lines`).
+pub const MULTILINE_MAX_BYTES: u64 = 256 << 20;
+
+/// `multiline`, `redact`, `filter` and `sample` of one mapping entry.
+fn check_record_rules(mapping: &Mapping, at: &FieldPath, out: &mut Vec<Diagnostic>) {
+    if let Some(multiline) = &mapping.multiline {
+        let at = at.key("multiline");
+        if mapping.format.reader != Reader::Lines {
+            out.push(Diagnostic::error(
+                at.clone(),
+                format!(
+                    "multiline joins lines into records: it needs the s3-lines reader, and this \
+                     entry's format starts with {}",
+                    mapping.format.reader.name()
+                ),
+            ));
+        }
+        if multiline.start.regex().is_match(b"") {
+            out.push(Diagnostic::error(
+                at.key("start"),
+                "matches an empty line, so every line would start a record: give what a \
+                 record's first line begins with (e.g. '^\\d{4}-\\d\\d-\\d\\d')",
+            ));
+        }
+        if multiline.max_lines == 0 {
+            out.push(Diagnostic::error(at.key("max_lines"), "must be at least 1"));
+        }
+        if !(1..=MULTILINE_MAX_BYTES).contains(&multiline.max_bytes) {
+            out.push(Diagnostic::error(
+                at.key("max_bytes"),
+                format!(
+                    "must be from 1 to {MULTILINE_MAX_BYTES} (256 MiB, the longest record slips holds)"
+                ),
+            ));
+        }
+    }
+    for (i, rule) in mapping.redact.iter().enumerate() {
+        let at = at.key("redact").index(i);
+        let Redaction::Rule(rule) = rule else {
+            continue;
+        };
+        match (&rule.pattern, &rule.builtin) {
+            (Some(_), Some(_)) => out.push(Diagnostic::error(
+                at.clone(),
+                "give `pattern` or `builtin`, not both",
+            )),
+            (None, None) => out.push(Diagnostic::error(
+                at.clone(),
+                "give `pattern` (what to replace) or `builtin` (ipv4, ipv6, email)",
+            )),
+            (Some(pattern), None) if pattern.regex().is_match(b"") => out.push(Diagnostic::error(
+                at.key("pattern"),
+                "matches empty text, so it would insert its replacement everywhere",
+            )),
+            _ => {}
+        }
+        if let Some(replace) = &rule.replace
+            && let Some(bad) = replace
+                .chars()
+                .find(|c| matches!(c, '\n' | '\r' | '"' | '\\'))
+        {
+            out.push(Diagnostic::error(
+                at.key("replace"),
+                format!(
+                    "holds {bad:?}: a replacement has no line end, `\"` or `\\`, so lines stay \
+                     lines and JSON records stay JSON"
+                ),
+            ));
+        }
+    }
+    for (list, conditions) in [
+        ("keep", &mapping.filter.keep),
+        ("drop", &mapping.filter.drop),
+    ] {
+        for (i, condition) in conditions.iter().enumerate() {
+            check_condition(condition, &at.key("filter").key(list).index(i), out);
+        }
+    }
+    if let Some(rate) = mapping.sample
+        && !(rate > 0.0 && rate <= 1.0)
+    {
+        out.push(Diagnostic::error(
+            at.key("sample"),
+            format!("{rate} is no share of records: give a number above 0 and at most 1 (0.1 keeps one in ten)"),
+        ));
+    }
+}
+
+/// One filter condition: `line`, `tag`, or `field` with `matches`.
+fn check_condition(condition: &Condition, at: &FieldPath, out: &mut Vec<Diagnostic>) {
+    let given = [
+        condition.line.is_some(),
+        condition.tag.is_some(),
+        condition.field.is_some(),
+    ];
+    match given.iter().filter(|g| **g).count() {
+        0 => out.push(Diagnostic::error(
+            at.clone(),
+            "give what to test: `line`, `tag`, or `field` with `matches`",
+        )),
+        1 => {}
+        _ => out.push(Diagnostic::error(
+            at.clone(),
+            "give one of `line`, `tag` and `field` per condition (list several conditions instead)",
+        )),
+    }
+    match (&condition.field, &condition.matches) {
+        (Some(field), _) if field.split('.').any(str::is_empty) => out.push(Diagnostic::error(
+            at.key("field"),
+            format!("`{field}` is no path of keys: keys joined with `.`, e.g. userIdentity.type"),
+        )),
+        (Some(_), None) => out.push(Diagnostic::error(
+            at.clone(),
+            "`field` needs `matches`: the pattern its value must match",
+        )),
+        (None, Some(_)) => out.push(Diagnostic::error(
+            at.key("matches"),
+            "`matches` tests a field: give `field` too, or use `line` for the whole record",
+        )),
+        _ => {}
     }
 }
 
@@ -786,6 +915,164 @@ bucket_mapping:
             assert_eq!(error.at.map(|at| at.line), Some(line), "{path}:\n{report}");
             assert!(error.message.contains(message), "{path}: {}", error.message);
         }
+    }
+
+    const RULES: &str = "\
+stack_name: s
+backend:
+  sns_topics: [{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}]
+handler:
+  path: handler
+bucket_mapping:
+  b-1:
+    - prefix: app/
+      format: [s3-lines]
+      multiline: {start: '^\\d{4}-', max_lines: 200}
+      redact: [ipv6, ipv4, email, {pattern: '(token=)\\w+', replace: '${1}***'}, {builtin: email, replace: x}]
+      filter:
+        keep: [{tag: '^app'}, {field: level, matches: '^(ERROR|WARN)$'}]
+        drop: [{line: healthcheck}]
+      sample: 0.25
+";
+
+    #[test]
+    fn record_rules_load_with_their_defaults() {
+        let config = load(RULES).unwrap_or_else(|r| panic!("{r}")).config;
+        let mapping = &config.bucket_mapping["b-1"][0];
+        let multiline = mapping.multiline.as_ref().expect("multiline");
+        assert_eq!((multiline.max_lines, multiline.max_bytes), (200, 1 << 20));
+        assert_eq!(mapping.redact.len(), 5);
+        assert_eq!(
+            mapping.redact[0],
+            crate::config::Redaction::Builtin(crate::config::Builtin::Ipv6)
+        );
+        assert_eq!(
+            (mapping.filter.keep.len(), mapping.filter.drop.len()),
+            (2, 1)
+        );
+        assert_eq!(mapping.sample, Some(0.25));
+        // The config the functions read back (slips.json) round-trips.
+        let json = serde_json::to_value(&config).expect("serializes");
+        let back: super::super::Config = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, config);
+    }
+
+    #[test]
+    fn record_rule_problems_name_field_and_line() {
+        let entry = "    - prefix: app/\n      format: [s3-lines]\n";
+        let cases = [
+            (
+                "      multiline: {start: '^(\\d'}\n",
+                "multiline.start",
+                "not a valid regular expression",
+            ),
+            (
+                "      multiline: {start: '.*'}\n",
+                "multiline.start",
+                "matches an empty line",
+            ),
+            (
+                "      multiline: {start: x, max_lines: 0}\n",
+                "multiline.max_lines",
+                "at least 1",
+            ),
+            (
+                "      multiline: {start: x, max_bytes: 300000000}\n",
+                "multiline.max_bytes",
+                "256 MiB",
+            ),
+            (
+                "      multiline: {strat: x}\n",
+                "multiline.strat",
+                "did you mean `start`?",
+            ),
+            (
+                "      redact: [ipv5]\n",
+                "redact[0]",
+                "did you mean `ipv4`?",
+            ),
+            (
+                "      redact: [{replace: x}]\n",
+                "redact[0]",
+                "give `pattern`",
+            ),
+            (
+                "      redact: [{pattern: a, builtin: email}]\n",
+                "redact[0]",
+                "not both",
+            ),
+            (
+                "      redact: [{pattern: 'a?'}]\n",
+                "redact[0].pattern",
+                "matches empty text",
+            ),
+            (
+                "      redact: [{pattern: a, replace: 'say \"x\"'}]\n",
+                "redact[0].replace",
+                "JSON records stay JSON",
+            ),
+            (
+                "      redact: [{patern: a}]\n",
+                "redact[0].patern",
+                "did you mean `pattern`?",
+            ),
+            (
+                "      filter: {keep: [{}]}\n",
+                "filter.keep[0]",
+                "give what to test",
+            ),
+            (
+                "      filter: {drop: [{line: a, tag: b}]}\n",
+                "filter.drop[0]",
+                "one of `line`, `tag` and `field`",
+            ),
+            (
+                "      filter: {drop: [{field: a}]}\n",
+                "filter.drop[0]",
+                "`field` needs `matches`",
+            ),
+            (
+                "      filter: {drop: [{matches: a}]}\n",
+                "filter.drop[0].matches",
+                "give `field` too",
+            ),
+            (
+                "      filter: {drop: [{field: 'a..b', matches: x}]}\n",
+                "filter.drop[0].field",
+                "no path of keys",
+            ),
+            (
+                "      filter: {dorp: []}\n",
+                "filter.dorp",
+                "did you mean `drop`?",
+            ),
+            ("      sample: 0\n", "sample", "above 0 and at most 1"),
+            ("      sample: 1.5\n", "sample", "above 0 and at most 1"),
+        ];
+        for (rule, field, message) in cases {
+            let text = format!(
+                "{}{entry}{rule}",
+                BASE.trim_end_matches("  b-1: [{prefix: '', format: [s3-lines, json]}]\n")
+            );
+            let text = text.replacen("bucket_mapping:\n", "bucket_mapping:\n  b-1:\n", 1);
+            let path = format!("bucket_mapping.b-1[0].{field}");
+            let report = match load(&text) {
+                Ok(_) => panic!("{path}: loaded\n{text}"),
+                Err(report) => report,
+            };
+            let error = report
+                .errors()
+                .find(|d| d.path.to_string() == path)
+                .unwrap_or_else(|| panic!("{path}: not in\n{report}"));
+            assert_eq!(error.at.map(|at| at.line), Some(10), "{path}:\n{report}");
+            assert!(error.message.contains(message), "{path}: {}", error.message);
+        }
+        let text = RULES.replace("format: [s3-lines]", "format: [s3-text]");
+        let report = load(&text).expect_err("multiline on s3-text");
+        assert!(
+            report.to_string().contains("needs the s3-lines reader"),
+            "{report}"
+        );
     }
 
     #[test]
