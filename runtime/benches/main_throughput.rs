@@ -1,7 +1,8 @@
 //! Main's throughput on a gzip object, next to `gzip -dc` (and `pigz -dc`
-//! when installed) on the same file in the same run (the machine is shared and noisy: compare the ratio).
+//! when installed), or with `zstd`/`bzip2` on such an object next to
+//! `zstd -dc`/`bzip2 -dc`, on the same file in the same run (the machine is shared and noisy: compare the ratio).
 //!
-//! `cargo bench -p slips --bench main_throughput [-- MB] [cloudtrail | rules]`
+//! `cargo bench -p slips --bench main_throughput [-- MB] [cloudtrail | rules] [zstd | bzip2]`
 //! (default 200 MB of ~1 KB CloudTrail-like events): JSON lines read with
 //! `s3-lines, json`, or with `cloudtrail` one CloudTrail log file
 //! (`{"Records": [...]}`) read with `s3-text, json, cloudtrail`. Prints MB/s
@@ -66,9 +67,17 @@ fn main() -> anyhow::Result<()> {
         return record_rules(megabytes);
     }
     let document = std::env::args().any(|a| a == "cloudtrail");
+    // The compression of the sample, and the peers that decompress it.
+    let (compression, peer_programs): (&str, &[&str]) = if std::env::args().any(|a| a == "zstd") {
+        ("zstd", &["zstd"])
+    } else if std::env::args().any(|a| a == "bzip2") {
+        ("bzip2", &["bzip2"])
+    } else {
+        ("gzip", &["gzip", "pigz"])
+    };
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("cloudtrail.json.gz");
-    let (raw_bytes, lines) = write_sample(&file, megabytes << 20, document)?;
+    let file = dir.path().join("cloudtrail.json.compressed");
+    let (raw_bytes, lines) = write_sample(&file, megabytes << 20, document, compression)?;
     let size_mb = raw_bytes as f64 / 1e6;
     let (shape, chain) = if document {
         (
@@ -79,7 +88,7 @@ fn main() -> anyhow::Result<()> {
         ("JSON lines", ["s3-lines", "json"].as_slice())
     };
     println!(
-        "sample: {shape}, {lines} events, {size_mb:.0} MB uncompressed, {:.0} MB gzip",
+        "sample: {shape}, {lines} events, {size_mb:.0} MB uncompressed, {:.0} MB {compression}",
         std::fs::metadata(&file)?.len() as f64 / 1e6
     );
 
@@ -91,8 +100,9 @@ fn main() -> anyhow::Result<()> {
     let store = LocalStore::files();
 
     // The peers on this machine: pigz is optional (`apt-get install pigz`).
-    let peers: Vec<&str> = ["gzip", "pigz"]
-        .into_iter()
+    let peers: Vec<&str> = peer_programs
+        .iter()
+        .copied()
         .filter(|program| installed(program))
         .collect();
     let mut peer_times = vec![Vec::new(); peers.len()];
@@ -130,7 +140,7 @@ fn main() -> anyhow::Result<()> {
             size_mb / best(times)
         );
     }
-    if !peers.contains(&"pigz") {
+    if compression == "gzip" && !peers.contains(&"pigz") {
         println!("pigz -dc: not installed (apt-get install pigz), not measured");
     }
     println!(
@@ -328,10 +338,25 @@ fn decompress_with(program: &str, file: &Path) -> anyhow::Result<()> {
 
 /// ~1 KB CloudTrail-like events, gzip-compressed, `bytes` uncompressed: a
 /// line each, or (`document`) the `Records` of one log file.
-fn write_sample(path: &Path, bytes: usize, document: bool) -> anyhow::Result<(usize, u64)> {
-    let file = std::fs::File::create(path)?;
-    let mut gz =
-        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+fn write_sample(
+    path: &Path,
+    bytes: usize,
+    document: bool,
+    compression: &str,
+) -> anyhow::Result<(usize, u64)> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    // Each tool's default level.
+    let mut gz: Box<dyn Write> = match compression {
+        "zstd" => Box::new(zstd::Encoder::new(file, 3)?.auto_finish()),
+        "bzip2" => Box::new(bzip2::write::BzEncoder::new(
+            file,
+            bzip2::Compression::best(),
+        )),
+        _ => Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::new(6),
+        )),
+    };
     let (mut written, mut lines) = (0usize, 0u64);
     // Ids real logs carry are random: without them gzip compresses far better than on real data.
     let mut state = 0x2545_F491_4F6C_DD1Du64;
@@ -388,6 +413,8 @@ fn write_sample(path: &Path, bytes: usize, document: bool) -> anyhow::Result<(us
     }
     gz.write_all(close)?;
     written += close.len();
-    gz.finish()?.flush()?;
+    // Dropping the encoder writes its end (gzip's and bzip2's on drop, zstd's by auto_finish).
+    gz.flush()?;
+    drop(gz);
     Ok((written, lines))
 }
