@@ -58,8 +58,10 @@ impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Pattern::new(&text).map_err(|error| {
-            // regex's message spans lines (the pattern, a caret, the reason).
-            let reason = error.to_string().replace('\n', " ");
+            // regex's message spans lines (the pattern, a caret, the reason): keep the reason.
+            let message = error.to_string();
+            let reason = message.lines().last().unwrap_or_default().trim();
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
             de::Error::custom(format!("not a valid regular expression: {reason}"))
         })
     }
