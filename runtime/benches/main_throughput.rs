@@ -125,14 +125,6 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         })?);
     }
-    let best = |times: &[Duration]| {
-        times
-            .iter()
-            .min()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-    };
     let ours = best(&ours);
     for (program, times) in peers.iter().zip(&peer_times) {
         println!(
@@ -249,14 +241,6 @@ fn record_rules(megabytes: usize) -> anyhow::Result<()> {
             })?);
         }
     }
-    let best = |times: &[Duration]| {
-        times
-            .iter()
-            .min()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-    };
     println!(
         "gzip -dc > /dev/null : {:7.0} MB/s",
         size_mb / best(&gzip_times)
@@ -309,6 +293,16 @@ fn write_app_log(path: &Path, bytes: usize) -> anyhow::Result<usize> {
     }
     gz.finish()?.flush()?;
     Ok(written)
+}
+
+/// The fastest of `times`, in seconds.
+fn best(times: &[Duration]) -> f64 {
+    times
+        .iter()
+        .min()
+        .copied()
+        .unwrap_or_default()
+        .as_secs_f64()
 }
 
 fn time(mut work: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {

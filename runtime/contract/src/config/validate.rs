@@ -736,6 +736,21 @@ bucket_mapping:
         load_str(text, Path::new("config.yml"), dir.path())
     }
 
+    /// Asserts that `text` fails to load with an error at `path`, on
+    /// `line`, whose message holds `message`.
+    fn assert_error_at(text: &str, path: &str, line: usize, message: &str) {
+        let report = match load(text) {
+            Ok(_) => panic!("{path}: loaded\n{text}"),
+            Err(report) => report,
+        };
+        let error = report
+            .errors()
+            .find(|d| d.path.to_string() == path)
+            .unwrap_or_else(|| panic!("{path}: not in\n{report}"));
+        assert_eq!(error.at.map(|at| at.line), Some(line), "{path}:\n{report}");
+        assert!(error.message.contains(message), "{path}: {}", error.message);
+    }
+
     #[test]
     fn the_stack_keys_default_sensibly() {
         let config = load(BASE).unwrap_or_else(|r| panic!("{r}")).config;
@@ -903,17 +918,7 @@ bucket_mapping:
             "at most 1024",
         )]);
         for (from, to, path, line, message) in cases {
-            let text = BASE.replacen(from, &to, 1);
-            let report = match load(&text) {
-                Ok(_) => panic!("{path}: loaded"),
-                Err(report) => report,
-            };
-            let error = report
-                .errors()
-                .find(|d| d.path.to_string() == path)
-                .unwrap_or_else(|| panic!("{path}: not in\n{report}"));
-            assert_eq!(error.at.map(|at| at.line), Some(line), "{path}:\n{report}");
-            assert!(error.message.contains(message), "{path}: {}", error.message);
+            assert_error_at(&BASE.replacen(from, &to, 1), path, line, message);
         }
     }
 
@@ -1055,17 +1060,12 @@ bucket_mapping:
                 BASE.trim_end_matches("  b-1: [{prefix: '', format: [s3-lines, json]}]\n")
             );
             let text = text.replacen("bucket_mapping:\n", "bucket_mapping:\n  b-1:\n", 1);
-            let path = format!("bucket_mapping.b-1[0].{field}");
-            let report = match load(&text) {
-                Ok(_) => panic!("{path}: loaded\n{text}"),
-                Err(report) => report,
-            };
-            let error = report
-                .errors()
-                .find(|d| d.path.to_string() == path)
-                .unwrap_or_else(|| panic!("{path}: not in\n{report}"));
-            assert_eq!(error.at.map(|at| at.line), Some(10), "{path}:\n{report}");
-            assert!(error.message.contains(message), "{path}: {}", error.message);
+            assert_error_at(
+                &text,
+                &format!("bucket_mapping.b-1[0].{field}"),
+                10,
+                message,
+            );
         }
         let text = RULES.replace("format: [s3-lines]", "format: [s3-text]");
         let report = load(&text).expect_err("multiline on s3-text");
