@@ -56,6 +56,16 @@ enum Command {
         #[command(flatten)]
         args: commands::local::LocalArgs,
     },
+    /// Check mappings against golden files: each sample object DIR/BUCKET/KEY
+    /// must give the records in its KEY.expected.jsonl.
+    ///
+    /// Each expected line is one record as the handler would get it
+    /// ({"line", "tag", "timestamp", "record"}), then {"left_out": {...}}
+    /// when records were skipped, filtered or sampled out, and {"error": ...}
+    /// when the object fails. A mismatch shows a diff; exit status 1 when any
+    /// sample fails. --update writes the expected files from what the
+    /// samples give now. Builds nothing and makes no AWS call.
+    Test(commands::test::TestArgs),
     /// Create a new handler package (Cargo.toml, src/main.rs, config.yml).
     Init(commands::init::InitArgs),
     /// Print the stack's CloudFormation template, rendered from the config.
@@ -131,6 +141,7 @@ fn main() -> ExitCode {
         Command::ConfigSchema => commands::config_schema::run(),
         Command::Local { config, args } => commands::local::run(&config.config, args, verbose),
         Command::Init(args) => commands::init::run(args),
+        Command::Test(args) => commands::test::run(args),
         Command::Run { config, args } => commands::run::run(&config.config, args, verbose),
         Command::Errors(args) => commands::errors::errors(args),
         Command::Error(args) => commands::errors::error(args),

@@ -561,3 +561,152 @@ fn instance_metadata_that_cannot_help_is_still_no_credentials() {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
+
+/// A config and sample objects for `slips test`: CloudTrail, JSON lines
+/// with a bad line skipped, redaction and a filter, a line that fails.
+fn golden_samples(dir: &std::path::Path) {
+    let config = "\
+stack_name: golden
+backend:
+  sns_topics: [{name: t, arn: 'arn:aws:sns:us-east-1:123456789012:t'}]
+handler: {path: .}
+bucket_mapping:
+  trail:
+    - {prefix: AWSLogs/, format: [s3-text, json, cloudtrail]}
+  app:
+    - prefix: lines/
+      format: [s3-lines, json]
+      on_parse_error: skip
+      redact: [email]
+      filter: {drop: [{line: health}]}
+    - {prefix: strict/, format: [s3-lines, json]}
+";
+    std::fs::write(dir.join("config.yml"), config).expect("config");
+    // handler.path must be a package; `slips test` does not build it.
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"golden\"\n").expect("Cargo.toml");
+    let write = |path: &str, text: &str| {
+        let path = dir.join("samples").join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+        std::fs::write(path, text).expect("sample");
+    };
+    write(
+        "trail/AWSLogs/1.json",
+        r#"{"Records":[{"eventVersion":"1.08","eventTime":"2026-12-03T01:02:03Z","eventType":"AwsApiCall","eventName":"GetObject","sourceIPAddress":"203.0.113.9","userIdentity":{"arn":"arn:aws:iam::123456789012:user/ann"}}]}"#,
+    );
+    write(
+        "app/lines/a.log",
+        "{\"user\":\"ann@example.com\"}\nnot json\n{\"path\":\"/health\"}\n{\"n\":2}\n",
+    );
+    write("app/strict/b.log", "{\"n\":1}\n{broken\n");
+}
+
+#[test]
+fn test_writes_golden_files_then_checks_them_with_a_diff() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    golden_samples(dir.path());
+    let golden = |args: &[&str]| {
+        let mut all = vec!["test", "samples"];
+        all.extend(args);
+        let out = slips(dir.path(), &all);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    // Nothing expected yet: each sample fails, saying how to write its file.
+    let (code, stdout, stderr) = golden(&[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("FAIL app/lines/a.log: no ")
+            && stdout.contains("a.log.expected.jsonl (`--update` writes it"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("0 passed, 3 failed\n"), "{stdout}");
+
+    let (code, stdout, stderr) = golden(&["--update"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("3 expected files written, 0 unchanged\n"),
+        "{stdout}"
+    );
+    let expected = |path: &str| {
+        std::fs::read_to_string(dir.path().join("samples").join(path)).expect("expected file")
+    };
+    assert_eq!(
+        expected("trail/AWSLogs/1.json.expected.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+            .map(|v| (
+                v["tag"].clone(),
+                v["timestamp"].clone(),
+                v["record"]["description"].clone()
+            ))
+            .collect::<Vec<_>>(),
+        [(
+            serde_json::json!("aws.cloudtrail.AwsApiCall"),
+            serde_json::json!("2026-12-03T01:02:03Z"),
+            serde_json::json!(
+                "AwsApiCall GetObject by arn:aws:iam::123456789012:user/ann on 203.0.113.9"
+            )
+        )]
+    );
+    assert_eq!(
+        expected("app/lines/a.log.expected.jsonl"),
+        "{\"line\":1,\"record\":{\"user\":\"[email]\"}}\n\
+         {\"line\":4,\"record\":{\"n\":2}}\n\
+         {\"left_out\":{\"skipped\":1,\"filtered\":1}}\n"
+    );
+    let strict = expected("app/strict/b.log.expected.jsonl");
+    assert!(
+        strict.starts_with(
+            "{\"line\":1,\"record\":{\"n\":1}}\n{\"error\":\"ParseError: s3://app/strict/b.log:2: "
+        ),
+        "{strict}"
+    );
+
+    let (code, stdout, _) = golden(&[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("ok   app/lines/a.log (2 records)"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("3 passed, 0 failed\n"), "{stdout}");
+
+    // Spacing and key order written by hand do not count.
+    let file = dir.path().join("samples/app/lines/a.log.expected.jsonl");
+    std::fs::write(
+        &file,
+        "{ \"record\": {\"user\": \"[email]\"}, \"line\": 1 }\n\n{\"line\":4,\"record\":{\"n\":2}}\n{\"left_out\":{\"filtered\":1,\"skipped\":1}}\n",
+    )
+    .expect("rewrite");
+    assert_eq!(golden(&[]).0, Some(0));
+
+    // A changed mapping's records are a failure, shown as a diff (the
+    // line unchanged but for its key order is shown as unchanged).
+    std::fs::write(
+        dir.path().join("samples/app/lines/a.log"),
+        "{\"user\":\"ann@example.com\"}\nnot json\n{\"n\":3}\n",
+    )
+    .expect("change");
+    let (code, stdout, _) = golden(&[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL app/lines/a.log: differs from ")
+            && stdout.contains("     {\"line\":1,\"record\":{\"user\":\"[email]\"}}\n")
+            && stdout.contains("    -{\"line\":4,\"record\":{\"n\":2}}\n")
+            && stdout.contains("    +{\"line\":3,\"record\":{\"n\":3}}\n")
+            && stdout.contains("    -{\"left_out\":{\"filtered\":1,\"skipped\":1}}\n")
+            && stdout.contains("    +{\"left_out\":{\"skipped\":1}}\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("2 passed, 1 failed\n"), "{stdout}");
+
+    // A sample no mapping entry reads is an error of the samples, not a record set.
+    let stray = dir.path().join("samples/app/other/c.log");
+    std::fs::create_dir_all(stray.parent().expect("parent")).expect("dir");
+    std::fs::write(&stray, "x\n").expect("stray");
+    let (code, stdout, _) = golden(&["--update"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL app/other/c.log: no bucket_mapping entry of the config maps it"),
+        "{stdout}"
+    );
+}

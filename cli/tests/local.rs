@@ -273,6 +273,15 @@ fn init_scaffolds_a_package_whose_config_validates() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "{\"records\":2}");
+    // And its golden sample: the mapping gives what the expected file says.
+    let out = slips(&package, &["test", "samples"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).ends_with("1 passed, 0 failed\n"));
     // Its own unit tests, through slips::testing.
     let test = std::process::Command::new(env!("CARGO"))
         .args(["test", "--quiet"])

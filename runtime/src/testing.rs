@@ -156,6 +156,57 @@ impl Trial {
     }
 }
 
+/// What a config's mapping makes of one object, for `slips test`: every
+/// record a handler would be handed, the counts of those left out, and the
+/// object's failure (after the records read before it), if it failed.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    pub records: Vec<Seen>,
+    pub summary: main::Summary,
+    pub error: Option<String>,
+}
+
+/// Reads `event` from `store` as `config`'s `bucket_mapping` says, with a
+/// handler that accepts every record (its args are not read).
+#[doc(hidden)]
+pub async fn mapped<S: ObjectStore>(
+    config: &Config,
+    store: &S,
+    event: &ObjectEvent,
+) -> anyhow::Result<Mapped> {
+    let invocation =
+        main::process::<Recording<Accept>, _>(config, store, std::slice::from_ref(event)).await?;
+    Ok(Mapped {
+        records: invocation.output.1,
+        summary: invocation.summary,
+        error: invocation
+            .failed
+            .first()
+            .map(|failure| main::error_message(&failure.error)),
+    })
+}
+
+/// A handler that takes every record and keeps nothing.
+struct Accept;
+
+impl Handler for Accept {
+    type Args = serde::de::IgnoredAny;
+    type Output = ();
+
+    async fn setup(_: serde::de::IgnoredAny) -> crate::Result<Self> {
+        Ok(Accept)
+    }
+
+    async fn recv(&mut self, _: &Meta<'_>, _: &Record<'_>) -> crate::Result<()> {
+        Ok(())
+    }
+
+    async fn result(self) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
 /// The one object of a trial, in memory.
 struct Bytes(Vec<u8>);
 

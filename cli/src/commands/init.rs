@@ -50,6 +50,8 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         ("src/main.rs", MAIN_RS.to_string()),
         ("config.yml", config_yml(&name)),
         (".gitignore", "/target\n/.slips/\n".to_string()),
+        (SAMPLE, SAMPLE_OBJECT.to_string()),
+        (SAMPLE_EXPECTED, SAMPLE_RECORDS.to_string()),
     ];
     if let Some(root) = checkout {
         // The versions slips is tested with, and its build directory: the
@@ -97,9 +99,19 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     println!("next:");
     println!("  cd {}", dir.display());
     println!("  slips validate                      # check config.yml");
+    println!("  slips test samples                  # the mapping against its golden files");
     println!("  slips local --object FILE --format s3-lines,json   # try the handler on a file");
     Ok(ExitCode::SUCCESS)
 }
+
+/// A sample object for `slips test samples`, and the records it must give.
+const SAMPLE: &str = "samples/my-log-bucket/app/2026/12/03/app-1.json";
+const SAMPLE_EXPECTED: &str = "samples/my-log-bucket/app/2026/12/03/app-1.json.expected.jsonl";
+const SAMPLE_OBJECT: &str =
+    "{\"user\":\"ann\",\"action\":\"login\"}\n\n{\"user\":\"bob\",\"action\":\"logout\"}\n";
+const SAMPLE_RECORDS: &str = r#"{"line":1,"record":{"user":"ann","action":"login"}}
+{"line":3,"record":{"user":"bob","action":"logout"}}
+"#;
 
 /// A first release build from nothing, as measured by `scripts/first-build`.
 const FIRST_BUILD_MINUTES: u32 = 4;

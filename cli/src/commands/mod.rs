@@ -14,6 +14,7 @@ pub mod package;
 pub mod run;
 pub mod sample;
 pub mod template;
+pub mod test;
 pub mod validate;
 
 /// The `-c/--config FILE` option of every command that reads a config.
