@@ -58,11 +58,16 @@ impl Stack {
 sam: {{code_bucket: code-bucket}}
 backend:
   sns_topics: [{{name: Logs, arn: 'arn:aws:sns:us-east-1:123456789012:Logs'}}]
+  sqs_queues: [{{name: LogQueue, arn: 'arn:aws:sqs:us-east-1:123456789012:log-queue'}}]
+  eventbridge: {{buckets: [{bucket}]}}
   lane:
     slow: {{delay: 0, batch_size: 1}}
 handler:
   path: {handler}
   args: {{fail_on: POISON}}
+routing:
+  - {{prefix: slow/, dest: slow}}
+  - {{prefix: logs/, dest: fast}}
 bucket_mapping:
   {bucket}:
     - {{prefix: logs/, format: [s3-lines, json]}}
@@ -253,6 +258,87 @@ async fn event_pusher_main_and_dispatcher_as_lambda_runs_them() {
         kept.lane_record.map(|r| r.excerpt),
         Some("junk from elsewhere".to_string())
     );
+}
+
+/// One message of an SQS event, as Lambda hands it over.
+fn sqs_record(id: &str, body: &str) -> Value {
+    json!({"messageId": id, "receiptHandle": format!("handle-{id}"), "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1764723600000",
+            "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1764723600001"},
+        "messageAttributes": {}, "md5OfBody": "x", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:log-queue", "awsRegion": "us-east-1"})
+}
+
+/// An EventBridge "Object Created" event of `key` in `bucket`.
+fn eventbridge_event(bucket: &str, key: &str) -> Value {
+    json!({"version": "0", "id": "e-1", "detail-type": "Object Created", "source": "aws.s3",
+        "account": "123456789012", "time": "2026-12-03T02:00:00Z", "region": "us-east-1",
+        "resources": [format!("arn:aws:s3:::{bucket}")],
+        "detail": {"version": "0", "bucket": {"name": bucket},
+            "object": {"key": key, "size": 5, "etag": "e", "sequencer": "01"},
+            "request-id": "R", "requester": "123456789012", "reason": "PutObject"}})
+}
+
+/// EventPusher on an SQS batch of every body shape an intake queue gets:
+/// the messages it cannot push (junk, a lane that refuses) come back in its
+/// partial batch response, alone; and on an EventBridge event.
+#[tokio::test]
+async fn event_pusher_takes_queue_batches_and_eventbridge_events_as_lambda_runs_them() {
+    let mut stack = Stack::new().await;
+    // The slow lane's stream is gone: its put fails, for good.
+    stack
+        .physical
+        .insert("EventSlowStream", support::unique_name("gone"));
+    let bucket = stack.bucket.clone();
+    let notification = |key: &str| json!({"Records": [support::s3_record(&bucket, key, 5)]});
+    let sns_envelope = json!({"Type": "Notification", "MessageId": "sns-1",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:Logs", "Subject": "Amazon S3 Notification",
+        "Message": notification("logs/b.json").to_string(), "Timestamp": "2026-12-03T02:00:00.000Z"});
+    let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket});
+    let batch = json!({"Records": [
+        sqs_record("direct", &notification("logs/a+1.json").to_string()),
+        sqs_record("via-sns", &sns_envelope.to_string()),
+        sqs_record("via-eventbridge", &eventbridge_event(&bucket, "logs/c 1.json").to_string()),
+        sqs_record("junk", "hello"),
+        sqs_record("test-event", &test_event.to_string()),
+        sqs_record("to-slow", &notification("slow/d.json").to_string()),
+    ]});
+    let pusher = stack.start(StackFunction::EventPusher);
+    match pusher.invoke(batch) {
+        Outcome::Response(response) => assert_eq!(
+            response,
+            json!({"batchItemFailures": [{"itemIdentifier": "junk"}, {"itemIdentifier": "to-slow"}]})
+        ),
+        Outcome::Error(error) => panic!("event-pusher failed: {error}"),
+    }
+    let keys = |events: Vec<slips::event::ObjectEvent>| -> Vec<String> {
+        events.into_iter().map(|e| e.object_key).collect()
+    };
+    let fast = stack.physical["EventFastStream"].clone();
+    assert_eq!(
+        keys(stack.stream_events(&fast).await),
+        ["logs/a 1.json", "logs/b.json", "logs/c 1.json"]
+    );
+
+    // EventBridge → EventPusher directly (a rule's target).
+    match pusher.invoke(eventbridge_event(&bucket, "logs/e.json")) {
+        Outcome::Response(pushed) => {
+            assert_eq!(pushed, json!({"fast": 1, "slow": 0, "dropped": 0}))
+        }
+        Outcome::Error(error) => panic!("event-pusher failed: {error}"),
+    }
+    assert_eq!(keys(stack.stream_events(&fast).await).len(), 4);
+    // What it counted: the two messages returned to the queue.
+    let started = std::time::Instant::now();
+    let returned = |lines: &[Value]| {
+        lines
+            .iter()
+            .any(|d| d["Function"] == "event-pusher" && d["ReturnedMessages"] == 2.0)
+    };
+    while !returned(&pusher.json_lines()) && started.elapsed().as_secs() < 5 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(returned(&pusher.json_lines()), "{:?}", pusher.json_lines());
 }
 
 #[tokio::test]

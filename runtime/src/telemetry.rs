@@ -205,6 +205,26 @@ impl ObjectsPushed<'_> {
     }
 }
 
+/// Queue messages EventPusher could not push, left for the queue to
+/// deliver again (and, after its receive count, to its redrive target).
+pub struct MessagesReturned<'a> {
+    pub stack: &'a str,
+    pub ids: &'a [String],
+}
+
+impl MessagesReturned<'_> {
+    pub fn emit(&self) {
+        tracing::warn!(
+            messages = self.ids.len(),
+            ids = self.ids.join(","),
+            "queue messages returned to their queue, to be delivered again"
+        );
+        Metrics::new(self.stack, "event-pusher", None)
+            .count("ReturnedMessages", self.ids.len() as f64)
+            .emit();
+    }
+}
+
 /// A failed invocation recorded in the error table (Reporter).
 pub struct FailureRecorded<'a> {
     pub stack: &'a str,

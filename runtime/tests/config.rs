@@ -169,7 +169,7 @@ fn broken_configs() -> Vec<(&'static str, String, &'static str, usize, &'static 
             ),
             "backend.sns_topics",
             12,
-            "at least one SNS topic",
+            "give at least one intake: sns_topics, sqs_queues or eventbridge",
         ),
         (
             "topic ARN of a stream",
@@ -644,9 +644,8 @@ fn fifo_topics_and_a_topic_listed_twice_are_refused() {
     );
     let report = load(&text).expect_err("FIFO DLQ").render();
     assert!(
-        report.contains(
-            "backend.dlq_sns_arn: `arn:aws:sns:us-east-1:123456789012:dlq.fifo` is a FIFO topic"
-        ),
+        report
+            .contains("backend.dlq_sns_arn: `arn:aws:sns:us-east-1:123456789012:dlq.fifo` is FIFO"),
         "{report}"
     );
     // The same topic again, under another name.

@@ -1,12 +1,14 @@
-//! EventPusher: S3 notifications in (through SNS, directly, or from
-//! EventBridge), object events out, each routed to its lane by the config's
-//! routing rules. A put that cannot complete fails the invocation, so SNS and
-//! Lambda retry it: nothing is dropped silently.
+//! EventPusher: S3 notifications in (through SNS, directly, from
+//! EventBridge, or from SQS queues), object events out, each routed to its
+//! lane by the config's routing rules. A put that cannot complete fails the
+//! invocation, so SNS and Lambda retry it; from SQS, it fails just the
+//! messages whose events it could not put, so SQS delivers those again:
+//! nothing is dropped silently.
 
 use crate::config::Config;
-use crate::event::{Lane, ObjectEvent, PerLane};
+use crate::event::{self, Lane, ObjectEvent, PerLane};
 use crate::lanes::{LaneError, LaneWriter};
-use crate::telemetry::ObjectsPushed;
+use crate::telemetry::{MessagesReturned, ObjectsPushed};
 
 /// What one invocation pushed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -25,7 +27,7 @@ pub async fn push<W: LaneWriter>(
     events: Vec<ObjectEvent>,
     stream_name: impl Fn(Lane) -> String,
 ) -> Result<Pushed, LaneError> {
-    let (by_lane, dropped) = routed(config, events, None, stream_name);
+    let (by_lane, dropped) = routed(config, events, None, &stream_name);
     let pushed = Pushed {
         lanes: put_routed(lanes, &by_lane).await?,
         dropped,
@@ -36,6 +38,98 @@ pub async fn push<W: LaneWriter>(
     }
     .emit();
     Ok(pushed)
+}
+
+/// One message of a queue's batch: its id and its body.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    pub id: &'a str,
+    pub body: &'a str,
+}
+
+/// What [`push_messages`] did: the counts, and the ids of the messages to
+/// be delivered again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushedMessages {
+    pub pushed: Pushed,
+    pub failed: Vec<String>,
+}
+
+/// Pushes the object events of a queue's messages (each an S3 notification,
+/// an SNS notification wrapping one, or an EventBridge event). A message is
+/// failed, for the queue to deliver again (then to its redrive target), when
+/// its body holds nothing slips can read or a lane did not take its events;
+/// the others are done, whatever befell their batch-mates. A message whose
+/// events went on one lane but not the other comes again whole: its events
+/// on the first lane are pushed twice (at least once).
+pub async fn push_messages<W: LaneWriter>(
+    config: &Config,
+    lanes: &W,
+    messages: &[Message<'_>],
+    stream_name: impl Fn(Lane) -> String,
+) -> PushedMessages {
+    let mut failed = vec![false; messages.len()];
+    let mut by_lane = PerLane::<Vec<ObjectEvent>>::default();
+    // The message each event came from, lane by lane.
+    let mut senders = PerLane::<Vec<usize>>::default();
+    let mut dropped = 0;
+    for (i, message) in messages.iter().enumerate() {
+        let events = match event::from_json(message.body.as_bytes()) {
+            Ok(events) => events,
+            Err(error) => {
+                tracing::error!(
+                    message_id = message.id,
+                    error = %error,
+                    "queue message without object events slips can read"
+                );
+                failed[i] = true;
+                continue;
+            }
+        };
+        let (routed, left) = routed(config, events, None, &stream_name);
+        dropped += left;
+        for (lane, events) in routed.iter() {
+            senders[lane].extend(std::iter::repeat_n(i, events.len()));
+            by_lane[lane].extend_from_slice(events);
+        }
+    }
+    let mut pushed = Pushed {
+        lanes: PerLane::default(),
+        dropped,
+    };
+    for (lane, events) in by_lane.iter() {
+        if events.is_empty() {
+            continue;
+        }
+        match lanes.put(lane, events).await {
+            Ok(()) => pushed.lanes[lane] = events.len(),
+            Err(error) => {
+                tracing::error!(%lane, error = %error, "the lane did not take the messages' events");
+                for &i in &senders[lane] {
+                    failed[i] = true;
+                }
+            }
+        }
+    }
+    ObjectsPushed {
+        stack: &config.stack_name,
+        pushed: &pushed,
+    }
+    .emit();
+    let failed: Vec<String> = messages
+        .iter()
+        .zip(failed)
+        .filter(|(_, failed)| *failed)
+        .map(|(message, _)| message.id.to_string())
+        .collect();
+    if !failed.is_empty() {
+        MessagesReturned {
+            stack: &config.stack_name,
+            ids: &failed,
+        }
+        .emit();
+    }
+    PushedMessages { pushed, failed }
 }
 
 /// Puts each lane's events on it (one put per lane that has any); the counts.

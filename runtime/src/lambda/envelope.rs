@@ -1,14 +1,17 @@
 //! What Lambda hands a function, decoded into the functions' own types:
 //! a Kinesis event into a lane batch, an SNS event of dead letters into
-//! failures.
+//! failures, an SQS event into its messages (and their failures into the
+//! partial batch response).
 
 use anyhow::Context;
 use aws_lambda_events::event::kinesis::KinesisEvent;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde_json::Value;
 
 use crate::error_table::Failure;
 use crate::event::{self, Lane};
 use crate::functions::dispatcher::LaneBatch;
+use crate::functions::event_pusher::Message;
 use crate::functions::main;
 use crate::notification::{self, SnsEvent, SnsMessage};
 
@@ -20,6 +23,44 @@ pub(super) fn lane_batch(lane: Lane, payload: Value) -> anyhow::Result<LaneBatch
         (kinesis.sequence_number.as_str(), kinesis.data.0.as_slice())
     });
     Ok(LaneBatch::decode(lane, records))
+}
+
+/// An SQS event of an intake queue, if `payload` is one.
+pub(super) fn sqs_event(payload: &Value) -> Option<anyhow::Result<SqsEvent>> {
+    let source = payload.pointer("/Records/0/eventSource")?;
+    (source == "aws:sqs")
+        .then(|| serde_json::from_value(payload.clone()).context("not an SQS event"))
+}
+
+/// The messages of an SQS event; one without an id or a body is an error
+/// (Lambda could not be told which one failed).
+pub(super) fn sqs_messages(event: &SqsEvent) -> anyhow::Result<Vec<Message<'_>>> {
+    event
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| match (&record.message_id, &record.body) {
+            (Some(id), Some(body)) if !id.is_empty() => Ok(Message { id, body }),
+            _ => Err(anyhow::anyhow!(
+                "SQS event: Records[{i}] has no messageId or no body"
+            )),
+        })
+        .collect()
+}
+
+/// The partial batch response naming the messages to deliver again
+/// (`ReportBatchItemFailures`; none named: the whole batch is done).
+pub(super) fn batch_response(failed: Vec<String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
 }
 
 /// The failures an SNS event of Main's dead letters carries.

@@ -90,9 +90,20 @@ impl Instance {
     ) -> anyhow::Result<Value> {
         Ok(match self {
             Instance::EventPusher(lanes) => {
-                let events = event::from_value(payload)?;
                 // Throttled puts are retried as long as the invocation has time.
                 let lanes = &retrying_within(lanes, deadline);
+                if let Some(sqs) = envelope::sqs_event(&payload) {
+                    let sqs = sqs?;
+                    let messages = envelope::sqs_messages(&sqs)?;
+                    let pushed = event_pusher::push_messages(config, lanes, &messages, |lane| {
+                        lanes.stream(lane).to_string()
+                    })
+                    .await;
+                    return Ok(serde_json::to_value(envelope::batch_response(
+                        pushed.failed,
+                    ))?);
+                }
+                let events = event::from_value(payload)?;
                 let pushed = event_pusher::push(config, lanes, events, |lane| {
                     lanes.stream(lane).to_string()
                 })

@@ -109,8 +109,26 @@ pub struct Backend {
     /// Existing IAM roles for the framework's functions.
     #[serde(default)]
     pub role_arn: Roles,
-    /// The SNS topics that receive the S3 ObjectCreated notifications (at least one).
+    /// The SNS topics that receive the S3 ObjectCreated notifications.
+    /// At least one intake is needed: `sns_topics`, `sqs_queues` or `eventbridge`.
+    #[serde(default)]
     pub sns_topics: Vec<SnsTopic>,
+    /// Standard SQS queues that receive the notifications (S3 → SQS, or
+    /// S3 → SNS → SQS with or without raw delivery, or an EventBridge rule
+    /// → SQS). EventPusher polls each and reports the messages it could not
+    /// push (partial batch responses), so only those are delivered again.
+    /// Give each queue a redrive policy to the stack's failure queue (output
+    /// `FailureQueueArn`, maxReceiveCount 5 or more) so `slips drain` can
+    /// replay what EventPusher cannot push, and a visibility timeout of at
+    /// least 6 times EventPusher's timeout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sqs_queues: Vec<SqsQueue>,
+    /// EventBridge intake: a rule of the stack sends the buckets' S3 "Object
+    /// Created" events to EventPusher (turn on "Send notifications to
+    /// Amazon EventBridge" on each bucket). Unlike bucket notifications,
+    /// nothing on the bucket names the stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eventbridge: Option<EventBridge>,
     /// Existing Kinesis stream for the fast lane.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kinesis_stream_fast_arn: Option<String>,
@@ -188,6 +206,38 @@ pub struct SnsTopic {
     pub name: String,
     /// ARN of the topic.
     pub arn: String,
+}
+
+/// An SQS queue that receives notifications of new objects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SqsQueue {
+    /// A short name for the queue, unique in this config (letters, digits,
+    /// `-` and `_`); it names the event source mapping in the stack.
+    pub name: String,
+    /// ARN of the queue (standard, in the stack's region).
+    pub arn: String,
+    /// Messages per EventPusher invocation (1 to 10, default 10).
+    #[serde(default = "SqsQueue::default_batch_size")]
+    pub batch_size: u32,
+}
+
+impl SqsQueue {
+    /// Allowed `batch_size`: up to 10, an SQS event source needs no batching
+    /// window (Lambda Developer Guide, "Lambda parameters for Amazon SQS
+    /// event source mappings": more than 10 needs
+    /// MaximumBatchingWindowInSeconds of 1 or more).
+    pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+
+    fn default_batch_size() -> u32 {
+        *SqsQueue::BATCH_SIZE_RANGE.end()
+    }
+}
+
+/// The buckets whose EventBridge "Object Created" events EventPusher takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EventBridge {
+    /// Bucket names (at least one), each with EventBridge notifications on.
+    pub buckets: Vec<String>,
 }
 
 /// The throttle of both lanes.

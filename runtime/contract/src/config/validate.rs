@@ -9,8 +9,8 @@ use super::arn::{Arn, ArnKind};
 use super::diagnostic::Diagnostic;
 use super::path::FieldPath;
 use super::{
-    Condition, Config, Dest, Functions, HandlerConfig, IteratorAges, Mapping, Redaction, Route,
-    Shards, Throttle,
+    Condition, Config, Dest, EventBridge, Functions, HandlerConfig, IteratorAges, Mapping,
+    Redaction, Route, Shards, SqsQueue, Throttle,
 };
 use crate::format::Reader;
 use crate::lane::Lane;
@@ -152,53 +152,39 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
         );
     }
 
-    let topics_at = at.key("sns_topics");
-    if backend.sns_topics.is_empty() {
+    if backend.sns_topics.is_empty()
+        && backend.sqs_queues.is_empty()
+        && backend.eventbridge.is_none()
+    {
         out.push(Diagnostic::error(
-            topics_at.clone(),
-            "give at least one SNS topic: S3 notifies slips of new objects through it",
+            at.key("sns_topics"),
+            "give at least one intake: sns_topics, sqs_queues or eventbridge (how S3 tells \
+             slips of new objects)",
         ));
     }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut seen_arns: HashMap<&str, usize> = HashMap::new();
-    for (i, topic) in backend.sns_topics.iter().enumerate() {
-        let name_ok = !topic.name.is_empty()
-            && topic.name.len() <= 64
-            && topic
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !name_ok {
+    let topics = backend
+        .sns_topics
+        .iter()
+        .map(|t| (t.name.as_str(), t.arn.as_str()));
+    check_intakes(topics, ArnKind::SnsTopic, &at.key("sns_topics"), out);
+    let queues = backend
+        .sqs_queues
+        .iter()
+        .map(|q| (q.name.as_str(), q.arn.as_str()));
+    check_intakes(queues, ArnKind::SqsQueue, &at.key("sqs_queues"), out);
+    for (i, queue) in backend.sqs_queues.iter().enumerate() {
+        if !SqsQueue::BATCH_SIZE_RANGE.contains(&queue.batch_size) {
             out.push(Diagnostic::error(
-                topics_at.index(i).key("name"),
-                format!("`{}`: use 1 to 64 letters, digits, `-` or `_`", topic.name),
-            ));
-        }
-        if let Some(first) = seen.insert(&topic.name, i) {
-            out.push(Diagnostic::error(
-                topics_at.index(i).key("name"),
+                at.key("sqs_queues").index(i).key("batch_size"),
                 format!(
-                    "`{}` is already the name of sns_topics[{first}]",
-                    topic.name
+                    "{} is out of range: 1 to 10 (more would need a batching window)",
+                    queue.batch_size
                 ),
             ));
         }
-        check_arn(
-            Some(&topic.arn),
-            ArnKind::SnsTopic,
-            &topics_at.index(i).key("arn"),
-            out,
-        );
-        no_fifo(&topic.arn, &topics_at.index(i).key("arn"), out);
-        if let Some(first) = seen_arns.insert(&topic.arn, i) {
-            out.push(Diagnostic::error(
-                topics_at.index(i).key("arn"),
-                format!(
-                    "`{}` is already sns_topics[{first}]: subscribing twice would push each object twice",
-                    topic.arn
-                ),
-            ));
-        }
+    }
+    if let Some(eventbridge) = &backend.eventbridge {
+        check_eventbridge(config, eventbridge, &at.key("eventbridge"), out);
     }
 
     let fast = backend.kinesis_stream_fast_arn.as_deref();
@@ -303,12 +289,87 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
 
 /// Lambda cannot take SNS FIFO topics here: neither as an event source
 /// (Lambda subscribes to standard topics only) nor as a dead-letter target.
+/// A FIFO queue would hold its group behind each failed message, and
+/// partial batch responses there must stop at the first failure.
 fn no_fifo(arn: &str, at: &FieldPath, out: &mut Vec<Diagnostic>) {
     if arn.ends_with(".fifo") {
         out.push(Diagnostic::error(
             at.clone(),
-            format!("`{arn}` is a FIFO topic: Lambda works with standard SNS topics only, here"),
+            format!("`{arn}` is FIFO: slips takes standard topics and queues only, here"),
         ));
+    }
+}
+
+/// The topics or queues of one intake, as `(name, arn)`: names that can
+/// name resources, each name and ARN once (one source twice would push
+/// each object twice).
+fn check_intakes<'a>(
+    sources: impl Iterator<Item = (&'a str, &'a str)>,
+    kind: ArnKind,
+    at: &FieldPath,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen_arns: HashMap<&str, usize> = HashMap::new();
+    let list = at.last_key().unwrap_or_default();
+    for (i, (name, arn)) in sources.enumerate() {
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            out.push(Diagnostic::error(
+                at.index(i).key("name"),
+                format!("`{name}`: use 1 to 64 letters, digits, `-` or `_`"),
+            ));
+        }
+        if let Some(first) = seen.insert(name, i) {
+            out.push(Diagnostic::error(
+                at.index(i).key("name"),
+                format!("`{name}` is already the name of {list}[{first}]"),
+            ));
+        }
+        check_arn(Some(arn), kind, &at.index(i).key("arn"), out);
+        no_fifo(arn, &at.index(i).key("arn"), out);
+        if let Some(first) = seen_arns.insert(arn, i) {
+            out.push(Diagnostic::error(
+                at.index(i).key("arn"),
+                format!("`{arn}` is already {list}[{first}]: it would push each object twice"),
+            ));
+        }
+    }
+}
+
+/// EventBridge intake: bucket names, each once, each one the config maps.
+fn check_eventbridge(
+    config: &Config,
+    eventbridge: &EventBridge,
+    at: &FieldPath,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = at.key("buckets");
+    if eventbridge.buckets.is_empty() {
+        out.push(Diagnostic::error(
+            at.clone(),
+            "name at least one bucket whose \"Object Created\" events slips takes",
+        ));
+    }
+    for (i, bucket) in eventbridge.buckets.iter().enumerate() {
+        if eventbridge.buckets[..i].contains(bucket) {
+            out.push(Diagnostic::error(
+                at.index(i),
+                format!("`{bucket}` is listed twice"),
+            ));
+        } else if !config.bucket_mapping.contains_key(bucket) {
+            out.push(Diagnostic::warning(
+                at.index(i),
+                format!(
+                    "`{bucket}` has no bucket_mapping entry: Main would fail each of its objects \
+                     (route them to drop, or map the bucket)"
+                ),
+            ));
+        }
     }
 }
 
