@@ -636,6 +636,51 @@ fn a_nul_a_bom_and_files_that_are_no_mapping_are_said_plainly() {
     }
 }
 
+const TOPICS: &str = "  sns_topics:\n    - name: SecLogUpload\n      arn: arn:aws:sns:us-east-1:123456789012:SecLogUpload\n";
+
+#[test]
+fn queues_or_eventbridge_are_intake_enough() {
+    let text = edit(
+        TOPICS,
+        "  sqs_queues:\n    - {name: LogQueue, arn: 'arn:aws:sqs:us-east-1:123456789012:log-queue'}\n  eventbridge: {buckets: [log-bucket]}\n",
+    );
+    let loaded = load(&text).unwrap_or_else(|report| panic!("{report}"));
+    let backend = &loaded.config.backend;
+    assert!(backend.sns_topics.is_empty());
+    assert_eq!(backend.sqs_queues[0].batch_size, 10, "Lambda's default");
+    assert_eq!(
+        backend.eventbridge.as_ref().map(|e| e.buckets.clone()),
+        Some(vec!["log-bucket".to_string()])
+    );
+}
+
+#[test]
+fn queue_and_eventbridge_mistakes_are_each_named_at_their_line() {
+    let text = edit(
+        TOPICS,
+        "  sqs_queues:
+    - {name: q, arn: 'arn:aws:sqs:us-east-1:123456789012:q.fifo', batch_size: 11}
+    - {name: q, arn: 'arn:aws:sns:us-east-1:123456789012:t'}
+  eventbridge: {buckets: [log-bucket, log-bucket, other-bucket]}
+",
+    );
+    let report = load(&text).expect_err("broken");
+    let rendered = report.render();
+    for expected in [
+        "config.yml:13:22: backend.sqs_queues[0].arn: `arn:aws:sqs:us-east-1:123456789012:q.fifo` is not a standard SQS queue ARN",
+        "config.yml:13:79: backend.sqs_queues[0].batch_size: 11 is out of range: 1 to 10",
+        "config.yml:14:14: backend.sqs_queues[1].name: `q` is already the name of sqs_queues[0]",
+        "config.yml:14:22: backend.sqs_queues[1].arn: `arn:aws:sns:us-east-1:123456789012:t`",
+        "config.yml:15:39: backend.eventbridge.buckets[1]: `log-bucket` is listed twice",
+        "config.yml:15:51: backend.eventbridge.buckets[2]: warning: `other-bucket` has no bucket_mapping entry",
+    ] {
+        assert!(
+            rendered.contains(expected),
+            "`{expected}` missing from:\n{rendered}"
+        );
+    }
+}
+
 #[test]
 fn fifo_topics_and_a_topic_listed_twice_are_refused() {
     let text = edit(

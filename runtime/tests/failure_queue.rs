@@ -138,10 +138,31 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
     let envelope = json!({"Type": "Notification", "MessageId": "m-1", "Message": main_payload,
         "TopicArn": "arn:aws:sns:us-east-1:123456789012:dlq"});
     send(&sqs, &url, &envelope.to_string(), &[]).await;
+    // An event EventBridge could not hand to EventPusher (its rule's DLQ).
+    let eventbridge = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+        "region": "us-east-1", "time": "2026-12-03T02:00:00Z",
+        "detail": {"bucket": {"name": "app-logs"}, "object": {"key": "app/rule.gz", "size": 3}}});
+    send(
+        &sqs,
+        &url,
+        &eventbridge.to_string(),
+        &[
+            (
+                "RULE_ARN",
+                "String",
+                "arn:aws:events:us-east-1:123456789012:rule/r",
+            ),
+            ("ERROR_CODE", "String", "NO_PERMISSIONS"),
+        ],
+    )
+    .await;
+    // A notification an intake queue gave up on (its redrive policy).
+    let notification = json!({"Records": [support::s3_record("app-logs", "app/redriven.gz", 10)]});
+    send(&sqs, &url, &notification.to_string(), &[]).await;
     send(&sqs, &url, "hello from elsewhere", &[]).await;
 
     let listed = failures::list(&queue).await.expect("list");
-    assert_eq!(listed.len(), 4);
+    assert_eq!(listed.len(), 6);
     let mut kinds: Vec<_> = listed
         .iter()
         .map(|m| match m.kind() {
@@ -155,8 +176,10 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
         kinds,
         [
             "a function's dead letter: 2",
+            "an EventBridge delivery that failed: 1",
             "an SNS delivery that failed: 1",
             "batch of 3",
+            "object events: 1",
             "unreadable"
         ]
     );
@@ -173,8 +196,8 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
     )
     .await
     .expect("dry run");
-    assert_eq!((dry.messages, dry.left, dry.dropped), (3, 1, 1));
-    assert_eq!((dry.lanes.fast, dry.lanes.slow), (2, 3));
+    assert_eq!((dry.messages, dry.left, dry.dropped), (5, 1, 1));
+    assert_eq!((dry.lanes.fast, dry.lanes.slow), (4, 3));
     assert_eq!(support::stream_events(&kinesis, &fast).await, []);
 
     let mut left = Vec::new();
@@ -195,7 +218,7 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
     .expect("drain");
     assert_eq!(
         (replayed.messages, replayed.events, replayed.left),
-        (3, 5, 1)
+        (5, 7, 1)
     );
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].0, "hello from elsewhere");
@@ -205,7 +228,15 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
         .map(|e| e.object_key)
         .collect();
     on_fast.sort();
-    assert_eq!(on_fast, ["app/late.gz", "app/poison.json"]);
+    assert_eq!(
+        on_fast,
+        [
+            "app/late.gz",
+            "app/poison.json",
+            "app/redriven.gz",
+            "app/rule.gz"
+        ]
+    );
     let on_slow = support::stream_events(&kinesis, &slow).await;
     assert_eq!(
         on_slow.len(),

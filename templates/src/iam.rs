@@ -4,7 +4,7 @@
 //!
 //! | function | may |
 //! |---|---|
-//! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters) |
+//! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters); receive and delete the messages of the intake queues |
 //! | each Dispatcher | read its own lane's stream; invoke Main; record lane records that are not object events in the error table; send to the failure queue (discarded batches) |
 //! | Main | get objects under the mapped bucket prefixes (and decrypt them with `handler.kms_key_arns`); publish to the DLQ topic; invoke itself (a failed object handed back alone); manage its network interfaces in a VPC |
 //! | Reporter | update error items; send to the failure queue (its dead letters) |
@@ -42,6 +42,13 @@ const STREAM_READ: &[&str] = &[
     "kinesis:GetRecords",
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
+];
+/// The SQS actions a Lambda event source mapping needs on its queue (Lambda
+/// Developer Guide, "Using Lambda with Amazon SQS", execution role permissions).
+const QUEUE_READ: &[&str] = &[
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
 ];
 /// What the lanes' writer calls (`LaneWriter::put` is PutRecords only).
 const STREAM_WRITE: &[&str] = &["kinesis:PutRecords"];
@@ -164,6 +171,15 @@ fn statements(config: &Config, backend: &Backend, function: Function) -> Vec<Val
         Function::EventPusher => {
             out.push(statement("PutOnLanes", STREAM_WRITE, streams()));
             out.push(failure_queue());
+            let queues: Vec<Value> = config
+                .backend
+                .sqs_queues
+                .iter()
+                .map(|q| json!(q.arn))
+                .collect();
+            if !queues.is_empty() {
+                out.push(statement("ReadIntakeQueues", QUEUE_READ, queues));
+            }
         }
         Function::FastDispatcher | Function::SlowDispatcher => {
             let lane = function.lane().into_iter();

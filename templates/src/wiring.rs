@@ -1,6 +1,7 @@
-//! How events reach the functions: each notification topic → EventPusher,
-//! each lane's stream → its Dispatcher, the DLQ topic → Reporter. Every
-//! invoke permission names its source, so no other topic can invoke a function.
+//! How events reach the functions: each notification topic and intake
+//! queue, and the EventBridge rule → EventPusher; each lane's stream → its
+//! Dispatcher; the DLQ topic → Reporter. Every invoke permission names its
+//! source, so no other topic or rule can invoke a function.
 
 use serde_json::{Value, json};
 use slips_contract::config::{Arn, Config};
@@ -25,11 +26,7 @@ pub fn build(
 ) -> Result<(), RenderError> {
     let mut used: Vec<String> = Vec::new();
     for (i, topic) in config.backend.sns_topics.iter().enumerate() {
-        let mut suffix = id_part(&topic.name);
-        while suffix.is_empty() || used.contains(&suffix) {
-            suffix = format!("{suffix}{i}");
-        }
-        used.push(suffix.clone());
+        let suffix = unique_suffix(&topic.name, i, &mut used);
         let region = Arn::parse(&topic.arn)
             .map_err(|message| RenderError::Config {
                 field: format!("backend.sns_topics[{i}].arn"),
@@ -66,6 +63,26 @@ pub fn build(
         None,
         redrive,
     );
+    let mut used: Vec<String> = Vec::new();
+    for (i, queue) in config.backend.sqs_queues.iter().enumerate() {
+        let suffix = unique_suffix(&queue.name, i, &mut used);
+        resources.add(
+            format!("EventPusherQueue{suffix}"),
+            Resource::new(
+                "AWS::Lambda::EventSourceMapping",
+                json!({
+                    "FunctionName": reference(Function::EventPusher.logical_id()),
+                    "EventSourceArn": queue.arn,
+                    "BatchSize": queue.batch_size,
+                    // EventPusher names the messages it could not push; only those come again.
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                }),
+            ),
+        );
+    }
+    if let Some(eventbridge) = &config.backend.eventbridge {
+        eventbridge_rule(&eventbridge.buckets, backend, resources);
+    }
     if config.backend.failure_queue_arn.is_none() {
         let mut topics: Vec<Value> = config
             .backend
@@ -74,6 +91,24 @@ pub fn build(
             .map(|t| json!(t.arn))
             .collect();
         topics.push(backend.dlq.arn.clone());
+        let mut statements = vec![json!({
+            "Sid": "SubscriptionDeadLetters",
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": backend.failure_queue.arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
+        })];
+        if config.backend.eventbridge.is_some() {
+            statements.push(json!({
+                "Sid": "RuleDeadLetters",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": backend.failure_queue.arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": get_att(id::EVENTBRIDGE_RULE, "Arn")}},
+            }));
+        }
         resources.add(
             id::FAILURE_QUEUE_POLICY,
             Resource::new(
@@ -82,14 +117,7 @@ pub fn build(
                     "Queues": [reference(id::FAILURE_QUEUE)],
                     "PolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": [{
-                            "Sid": "SubscriptionDeadLetters",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "sns.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": backend.failure_queue.arn,
-                            "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
-                        }],
+                        "Statement": statements,
                     },
                 }),
             ),
@@ -117,6 +145,67 @@ pub fn build(
         );
     }
     Ok(())
+}
+
+/// A resource ID part for `name`, the `i`th of its list, unlike those `used`.
+fn unique_suffix(name: &str, i: usize, used: &mut Vec<String>) -> String {
+    let mut suffix = id_part(name);
+    while suffix.is_empty() || used.contains(&suffix) {
+        suffix = format!("{suffix}{i}");
+    }
+    used.push(suffix.clone());
+    suffix
+}
+
+/// Retries of an event EventBridge could not hand to EventPusher, and for
+/// how long: the most EventBridge allows (EventBridge User Guide, "Event
+/// retry policy": 0 to 185 attempts, 60 to 86,400 seconds); then the event
+/// goes to the failure queue.
+const RULE_RETRIES: u32 = 185;
+const RULE_MAX_EVENT_AGE_S: u32 = 86_400;
+
+/// The rule sending the buckets' "Object Created" events to EventPusher,
+/// and its permission to invoke it. EventBridge invokes asynchronously:
+/// what EventPusher fails goes to its own dead-letter target, the failure
+/// queue; what EventBridge cannot deliver goes there too.
+fn eventbridge_rule(buckets: &[String], backend: &Backend, resources: &mut Resources) {
+    let function_arn = get_att(Function::EventPusher.logical_id(), "Arn");
+    resources.add(
+        id::EVENTBRIDGE_RULE,
+        Resource::new(
+            "AWS::Events::Rule",
+            json!({
+                "Description": "S3 Object Created events of the mapped buckets, to EventPusher",
+                "State": "ENABLED",
+                "EventPattern": {
+                    "source": ["aws.s3"],
+                    "detail-type": ["Object Created"],
+                    "detail": {"bucket": {"name": buckets}},
+                },
+                "Targets": [{
+                    "Id": "EventPusher",
+                    "Arn": function_arn,
+                    "RetryPolicy": {
+                        "MaximumRetryAttempts": RULE_RETRIES,
+                        "MaximumEventAgeInSeconds": RULE_MAX_EVENT_AGE_S,
+                    },
+                    "DeadLetterConfig": {"Arn": backend.failure_queue.arn},
+                }],
+            }),
+        ),
+    );
+    resources.add(
+        id::EVENTBRIDGE_PERMISSION,
+        Resource::new(
+            "AWS::Lambda::Permission",
+            json!({
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": function_arn,
+                "Principal": "events.amazonaws.com",
+                "SourceArn": get_att(id::EVENTBRIDGE_RULE, "Arn"),
+            }),
+        ),
+    );
 }
 
 /// The redrive policy of a subscription to a topic in `region`: what SNS

@@ -601,6 +601,84 @@ fn every_topic_invokes_event_pusher_with_its_own_permission() {
 }
 
 #[test]
+fn queues_and_the_eventbridge_rule_invoke_event_pusher_and_nothing_else() {
+    let queue = "arn:aws:sqs:us-east-1:123456789012:log-queue";
+    let other = "arn:aws:sqs:us-east-1:123456789012:other-queue";
+    let template = template(&config_with(|v| {
+        v["backend"]["sqs_queues"] = json!([
+            {"name": "log-queue", "arn": queue},
+            {"name": "log_queue", "arn": other, "batch_size": 4},
+        ]);
+        v["backend"]["eventbridge"] = json!({"buckets": ["log-bucket", "other-bucket"]});
+    }));
+    let all = resources(&template);
+    for (id, arn, batch) in [
+        ("EventPusherQueueLogQueue", queue, 10),
+        ("EventPusherQueueLogQueue1", other, 4),
+    ] {
+        assert_eq!(
+            all[id]["Properties"],
+            json!({"FunctionName": {"Ref": "EventPusher"}, "EventSourceArn": arn, "BatchSize": batch,
+                   "FunctionResponseTypes": ["ReportBatchItemFailures"]}),
+            "{id}"
+        );
+    }
+    // EventPusher's role reads those two queues, and no other.
+    let reads: Vec<Value> = statements(&template)
+        .into_iter()
+        .filter(|(role, s)| {
+            *role == Function::EventPusher.role_id() && s["Sid"] == "ReadIntakeQueues"
+        })
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(
+        reads,
+        [json!({"Sid": "ReadIntakeQueues", "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": [queue, other]})]
+    );
+
+    let rule = &all["EventPusherRule"]["Properties"];
+    assert_eq!(
+        rule["EventPattern"],
+        json!({"source": ["aws.s3"], "detail-type": ["Object Created"],
+               "detail": {"bucket": {"name": ["log-bucket", "other-bucket"]}}})
+    );
+    let target = &rule["Targets"][0];
+    assert_eq!(target["Arn"], json!({"Fn::GetAtt": ["EventPusher", "Arn"]}));
+    assert_eq!(
+        target["DeadLetterConfig"]["Arn"],
+        json!({"Fn::GetAtt": ["PipelineFailureQueue", "Arn"]})
+    );
+    assert_eq!(target["RetryPolicy"]["MaximumRetryAttempts"], 185);
+    let permission = &all["EventPusherRulePermission"]["Properties"];
+    assert_eq!(permission["Principal"], "events.amazonaws.com");
+    assert_eq!(
+        permission["SourceArn"],
+        json!({"Fn::GetAtt": ["EventPusherRule", "Arn"]})
+    );
+    // EventBridge may put what it cannot deliver in the failure queue: from this rule only.
+    let policy = &all["PipelineFailureQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        policy[1]["Principal"],
+        json!({"Service": "events.amazonaws.com"})
+    );
+    assert_eq!(
+        policy[1]["Condition"],
+        json!({"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["EventPusherRule", "Arn"]}}})
+    );
+
+    // Without them, none of it.
+    let plain = crate::template(&config_with(|_| {}));
+    assert!(!resources(&plain).contains_key("EventPusherRule"));
+    assert!(
+        !statements(&plain)
+            .iter()
+            .any(|(_, s)| s["Sid"] == "ReadIntakeQueues")
+    );
+}
+
+#[test]
 fn alarms_watch_the_failure_points_and_notify_the_topic() {
     let topic = "arn:aws:sns:us-east-1:123456789012:oncall";
     let template = template(&config_with(|v| {

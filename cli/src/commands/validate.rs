@@ -38,6 +38,26 @@ fn summary(file: &Path, config: &Config) -> String {
         });
     let _ = writeln!(out, "\nhandler  {} ({concurrency})", handler.path.display());
 
+    let _ = writeln!(out, "\nintake (how S3 tells EventPusher of new objects)");
+    let backend = &config.backend;
+    for topic in &backend.sns_topics {
+        let _ = writeln!(out, "  SNS topic    {} ({})", topic.arn, topic.name);
+    }
+    for queue in &backend.sqs_queues {
+        let _ = writeln!(
+            out,
+            "  SQS queue    {} ({}), {} messages per batch, failed ones delivered again",
+            queue.arn, queue.name, queue.batch_size
+        );
+    }
+    if let Some(eventbridge) = &backend.eventbridge {
+        let _ = writeln!(
+            out,
+            "  EventBridge  Object Created of {}",
+            eventbridge.buckets.join(", ")
+        );
+    }
+
     let _ = writeln!(
         out,
         "\nbuckets (the longest matching prefix picks the format chain)"

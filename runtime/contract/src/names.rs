@@ -38,6 +38,10 @@ pub mod id {
     pub const REPORTER_SUBSCRIPTION: &str = "ReporterSubscription";
     /// The permission for the DLQ topic to invoke Reporter.
     pub const REPORTER_PERMISSION: &str = "ReporterPermission";
+    /// The EventBridge rule of `backend.eventbridge`'s buckets.
+    pub const EVENTBRIDGE_RULE: &str = "EventPusherRule";
+    /// The permission for that rule to invoke EventPusher.
+    pub const EVENTBRIDGE_PERMISSION: &str = "EventPusherRulePermission";
     /// Alarm: a batch reached the DLQ topic.
     pub const DLQ_ALARM: &str = "DlqMessagesAlarm";
     /// Alarm: Main failed.

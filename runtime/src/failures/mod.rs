@@ -107,8 +107,13 @@ impl QueuedFailure {
                 Err(error) => FailureKind::Unreadable(format!("a lane batch record: {error}")),
             };
         }
+        // Lambda's dead letters carry RequestID; EventBridge's, RULE_ARN
+        // (EventBridge User Guide, "Using dead-letter queues to process
+        // undelivered events"); an intake queue's redrive, only the body.
         let source = if self.attributes.contains_key("RequestID") {
             "a function's dead letter"
+        } else if self.attributes.contains_key("RULE_ARN") {
+            "an EventBridge delivery that failed"
         } else if value.get("Type").and_then(|t| t.as_str()) == Some("Notification") {
             "an SNS delivery that failed"
         } else {

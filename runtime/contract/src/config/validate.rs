@@ -331,7 +331,10 @@ fn check_intakes<'a>(
             ));
         }
         check_arn(Some(arn), kind, &at.index(i).key("arn"), out);
-        no_fifo(arn, &at.index(i).key("arn"), out);
+        if kind == ArnKind::SnsTopic {
+            // (A queue ARN's check refuses FIFO queues itself.)
+            no_fifo(arn, &at.index(i).key("arn"), out);
+        }
         if let Some(first) = seen_arns.insert(arn, i) {
             out.push(Diagnostic::error(
                 at.index(i).key("arn"),
