@@ -15,6 +15,7 @@ fn validate_summarises_the_example() {
     );
     for expected in [
         "example-cloudtrail",
+        "intake (how S3 tells EventPusher of new objects)\n  SNS topic    arn:aws:sns:us-east-1:123456789012:SecLogUpload (SecLogUpload)\n",
         "AWSLogs/  s3-text → json → cloudtrail  [fast]",
         "(all keys)  s3-lines → vpc-flow  [slow]",
         "1. s3://example-flow-logs/* → slow",
