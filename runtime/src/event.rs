@@ -113,8 +113,9 @@ pub enum EventsError {
 
 /// Reads object events from any of: a JSON array of object events (the
 /// original's payload), an S3 event notification, an SNS notification
-/// wrapping one (several S3 records per message are fine), or an EventBridge
-/// "Object Created" event. S3's test event (`s3:TestEvent`) yields no events.
+/// wrapping one (several S3 records per message are fine), an EventBridge
+/// "Object Created" event, or an SQS event whose messages hold any of
+/// these. S3's test event (`s3:TestEvent`) yields no events.
 pub fn from_json(text: &[u8]) -> Result<Vec<ObjectEvent>, EventsError> {
     let value: serde_json::Value = serde_json::from_slice(text)?;
     from_value(value)
@@ -149,12 +150,23 @@ pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsEr
                     .into(),
             )
         })?;
-    let from_sns = records
+    let source = records
         .first()
         .and_then(|r| r.get("EventSource").or_else(|| r.get("eventSource")))
-        .and_then(|s| s.as_str())
-        == Some("aws:sns");
-    if from_sns {
+        .and_then(|s| s.as_str());
+    if source == Some("aws:sqs") {
+        // An intake queue's batch, whole (EventPusher reads it message by
+        // message, to answer which failed): every message's events.
+        let mut events = Vec::new();
+        for (i, record) in records.iter().enumerate() {
+            let body = record.get("body").and_then(|b| b.as_str()).ok_or_else(|| {
+                EventsError::Shape(format!("SQS event: Records[{i}] has no body"))
+            })?;
+            events.extend(from_json(body.as_bytes())?);
+        }
+        return Ok(events);
+    }
+    if source == Some("aws:sns") {
         let sns: SnsEvent = notification::read("SNS event", value).map_err(EventsError::Shape)?;
         let mut events = Vec::new();
         for record in sns.records {
@@ -275,6 +287,20 @@ mod tests {
         let events = from_json(sns.to_string().as_bytes()).unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].object_key, "AWSLogs/my file+1=.json.gz");
+    }
+
+    #[test]
+    fn reads_every_message_of_an_sqs_event() {
+        let wrapped = serde_json::json!({"Type": "Notification", "Message": S3_NOTIFICATION});
+        let sqs = serde_json::json!({"Records": [
+            {"messageId": "1", "eventSource": "aws:sqs", "body": S3_NOTIFICATION},
+            {"messageId": "2", "eventSource": "aws:sqs", "body": wrapped.to_string()},
+        ]});
+        let events = from_json(sqs.to_string().as_bytes()).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].object_key, "AWSLogs/my file+1=.json.gz");
+        let junk = serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": "hi"}]});
+        assert!(from_json(junk.to_string().as_bytes()).is_err());
     }
 
     #[test]
