@@ -273,6 +273,21 @@ fn init_scaffolds_a_package_whose_config_validates() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "{\"records\":2}");
+    // The binary that build made, run again without asking cargo.
+    let built = repo_root().join("target/debug/my-handler");
+    let again = ["local", "--object", "app.log", "--format", "s3-lines,json"];
+    let out = slips(
+        &package,
+        &[&again[..], &["--binary", built.to_str().expect("path")]].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "{\"records\":2}");
+    let out = slips(
+        &package,
+        &[&again[..], &["--binary", "no/such/file"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--binary no/such/file: no such file"));
     // And its golden sample: the mapping gives what the expected file says.
     let out = slips(&package, &["test", "samples"]);
     assert!(

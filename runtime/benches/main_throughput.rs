@@ -1,6 +1,8 @@
 //! Main's throughput on a gzip object, next to `gzip -dc` (and `pigz -dc`
 //! when installed), or with `zstd`/`bzip2` on such an object next to
-//! `zstd -dc`/`bzip2 -dc`, on the same file in the same run (the machine is shared and noisy: compare the ratio).
+//! `zstd -dc`/`bzip2 -dc`, on the same file in the same run (the machine is shared and noisy: compare the ratio),
+//! and next to the floor on one core: the same decompression into memory
+//! in this process, with and without the cut into lines.
 //!
 //! `cargo bench -p slips --bench main_throughput [-- MB] [cloudtrail | rules] [zstd | bzip2]`
 //! (default 200 MB of ~1 KB CloudTrail-like events): JSON lines read with
@@ -106,10 +108,20 @@ fn main() -> anyhow::Result<()> {
         .filter(|program| installed(program))
         .collect();
     let mut peer_times = vec![Vec::new(); peers.len()];
+    // The floors on one core, in this process: decompressing to memory, and
+    // that with the cut into lines (memchr), the least any reader does.
+    let floors = [
+        ("decompress to memory", false),
+        ("decompress + memchr line split", true),
+    ];
+    let mut floor_times = vec![Vec::new(); floors.len()];
     let mut ours = Vec::new();
     for _ in 0..3 {
         for (program, times) in peers.iter().zip(&mut peer_times) {
             times.push(time(|| decompress_with(program, &file))?);
+        }
+        for ((_, split), times) in floors.iter().zip(&mut floor_times) {
+            times.push(time(|| floor(&file, compression, *split).map(|_| ()))?);
         }
         ours.push(time(|| {
             let out = runtime.block_on(main::process::<Count, _>(
@@ -132,6 +144,12 @@ fn main() -> anyhow::Result<()> {
             size_mb / best(times)
         );
     }
+    for ((name, _), times) in floors.iter().zip(&floor_times) {
+        println!(
+            "floor, one core: {name} : {:7.0} MB/s",
+            size_mb / best(times)
+        );
+    }
     if compression == "gzip" && !peers.contains(&"pigz") {
         println!("pigz -dc: not installed (apt-get install pigz), not measured");
     }
@@ -147,6 +165,12 @@ fn main() -> anyhow::Result<()> {
             best(times) / ours
         );
     }
+    // Main decompresses on one thread and parses on another: one core's
+    // decompression is the bound it can reach.
+    println!(
+        "ratio slips / floor (decompress to memory, one core): {:.0}%",
+        100.0 * best(&floor_times[0]) / ours
+    );
     if let Ok(status) = std::fs::read_to_string("/proc/self/status")
         && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
     {
@@ -318,6 +342,31 @@ fn installed(program: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Decompresses `file` into a 1 MiB buffer, over and over, as Main's
+/// decode thread does, and (`split`) counts its lines with memchr: the
+/// lines, to keep the work observable.
+fn floor(file: &Path, compression: &str, split: bool) -> anyhow::Result<usize> {
+    use std::io::Read;
+    // The decoders and input buffer Main uses (object/decode.rs).
+    let input = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(file)?);
+    let mut reader: Box<dyn Read> = match compression {
+        "zstd" => Box::new(zstd::stream::read::Decoder::with_buffer(input)?),
+        "bzip2" => Box::new(bzip2::read::MultiBzDecoder::new(input)),
+        _ => Box::new(flate2::read::MultiGzDecoder::new(input)),
+    };
+    let mut block = vec![0u8; 1 << 20];
+    let mut lines = 0;
+    loop {
+        let n = reader.read(&mut block)?;
+        if n == 0 {
+            return Ok(std::hint::black_box(lines));
+        }
+        if split {
+            lines += memchr::memchr_iter(b'\n', &block[..n]).count();
+        }
+    }
 }
 
 fn decompress_with(program: &str, file: &Path) -> anyhow::Result<()> {

@@ -11,8 +11,13 @@ pub struct LocalArgs {
     #[command(flatten)]
     what: slips::ObjectArgs,
     /// Build the handler in debug mode: faster to build, slower to run.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "binary")]
     debug: bool,
+    /// Run this handler binary (e.g. target/release/my-handler) instead of
+    /// building: no cargo check of its freshness (a quarter of a second),
+    /// for repeated runs when nothing changed.
+    #[arg(long, value_name = "FILE")]
+    binary: Option<std::path::PathBuf>,
 }
 
 pub fn run(
@@ -24,8 +29,16 @@ pub fn run(
     args.what.check()?;
     let loaded = slips::config::load(config_file)?;
     eprint!("{}", loaded.warnings.render());
-    let profile = build::Profile::optimised(!args.debug);
-    let binary = build::handler_binary(&loaded.config.handler.path, profile)?;
+    let binary = match args.binary {
+        Some(binary) if !binary.is_file() => {
+            anyhow::bail!("--binary {}: no such file", binary.display())
+        }
+        Some(binary) => binary,
+        None => build::handler_binary(
+            &loaded.config.handler.path,
+            build::Profile::optimised(!args.debug),
+        )?,
+    };
     let mut handler = Command::new(&binary);
     handler
         .arg("local")
