@@ -33,38 +33,29 @@ fn main() -> anyhow::Result<()> {
         serde_json::to_vec(&config)?,
     )?;
 
-    let mut to_next = Vec::new();
-    for _ in 0..RUNS {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let address = listener.local_addr()?;
-        let started = Instant::now();
-        let mut child = Command::new(&binary)
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-            .env("SLIPS_FUNCTION", "main")
-            .env("LAMBDA_TASK_ROOT", task_root.path())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "bench-main")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "bench")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let (stream, _) = listener.accept()?;
-        let mut request_line = String::new();
-        BufReader::new(stream).read_line(&mut request_line)?;
-        let elapsed = started.elapsed();
-        anyhow::ensure!(
-            request_line.contains("/runtime/invocation/next"),
-            "unexpected first request {request_line:?}"
-        );
-        to_next.push(elapsed);
-        child.kill()?;
-        child.wait()?;
-    }
+    // Most of a cold start is the HTTPS client parsing the CA certificates
+    // (rustls-native-certs): this host's store is a bundle plus a directory
+    // of the same certificates, parsed twice. Also measured with the bundle
+    // alone (the store is set by SSL_CERT_FILE and SSL_CERT_DIR).
+    let no_dir = tempfile::tempdir()?;
+    let bundle = [
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+    ]
+    .into_iter()
+    .find(|path| std::path::Path::new(path).is_file());
+    let host_store = to_next(&binary, task_root.path(), &[])?;
+    let bundle_alone = match bundle {
+        Some(bundle) => Some(to_next(
+            &binary,
+            task_root.path(),
+            &[
+                ("SSL_CERT_FILE", bundle),
+                ("SSL_CERT_DIR", &no_dir.path().display().to_string()),
+            ],
+        )?),
+        None => None,
+    };
     let mut bare = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
@@ -93,8 +84,57 @@ fn main() -> anyhow::Result<()> {
     );
     report(
         "process start → first `next` (Main, config read, AWS clients built)",
-        to_next,
+        host_store,
     );
+    if let (Some(times), Some(bundle)) = (bundle_alone, bundle) {
+        report(
+            &format!("the same, CA certificates from {bundle} alone"),
+            times,
+        );
+    }
     report("process start → exit (`--version`, the bare process)", bare);
     Ok(())
+}
+
+/// Times from process start to the first `GET .../invocation/next`, with
+/// `extra` in the environment Lambda gives.
+fn to_next(
+    binary: &std::path::Path,
+    task_root: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = listener.local_addr()?;
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .env_clear()
+            .envs(extra.iter().copied())
+            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+            .env("SLIPS_FUNCTION", "main")
+            .env("LAMBDA_TASK_ROOT", task_root)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "bench-main")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let (stream, _) = listener.accept()?;
+        let mut request_line = String::new();
+        BufReader::new(stream).read_line(&mut request_line)?;
+        let elapsed = started.elapsed();
+        anyhow::ensure!(
+            request_line.contains("/runtime/invocation/next"),
+            "unexpected first request {request_line:?}"
+        );
+        times.push(elapsed);
+        child.kill()?;
+        child.wait()?;
+    }
+    Ok(times)
 }
