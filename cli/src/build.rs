@@ -168,6 +168,17 @@ pub fn custom_binary(package: &Path, command: &[String], binary: &Path) -> anyho
 
 /// Runs the built handler binary in place of this process (on Unix: signals
 /// such as Ctrl-C or a kill reach it directly), and returns its exit status.
+/// `binary` as a program to run: the file it names (a bare name would
+/// otherwise be looked up on PATH), or an error when there is no such file.
+pub fn given_binary(binary: &Path) -> anyhow::Result<PathBuf> {
+    if !binary.is_file() {
+        bail!("--binary {}: no such file", binary.display());
+    }
+    Ok(binary
+        .canonicalize()
+        .unwrap_or_else(|_| binary.to_path_buf()))
+}
+
 pub fn run_handler(mut handler: std::process::Command) -> anyhow::Result<std::process::ExitCode> {
     #[cfg(unix)]
     {

@@ -700,6 +700,28 @@ fn test_writes_golden_files_then_checks_them_with_a_diff() {
     );
     assert!(stdout.ends_with("2 passed, 1 failed\n"), "{stdout}");
 
+    // An expected file that is not JSON lines fails its sample alone; --update mends it.
+    let trail = dir
+        .path()
+        .join("samples/trail/AWSLogs/1.json.expected.jsonl");
+    let good = std::fs::read_to_string(&trail).expect("expected file");
+    std::fs::write(&trail, "{not json\n").expect("break");
+    let (code, stdout, _) = golden(&[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL trail/AWSLogs/1.json: ")
+            && stdout.contains("is not an expected file: line 1: not JSON"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("1 passed, 2 failed\n"), "{stdout}");
+    let (code, stdout, _) = golden(&["--update"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with("2 expected files written, 1 unchanged\n"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&trail).expect("mended"), good);
+
     // A sample no mapping entry reads is an error of the samples, not a record set.
     let stray = dir.path().join("samples/app/other/c.log");
     std::fs::create_dir_all(stray.parent().expect("parent")).expect("dir");

@@ -376,7 +376,7 @@ async fn deploy_updates_reports_no_changes_serves_the_operator_commands_and_dest
     );
     let listed = slips_ok(dir, &["errors", "-c", "config.yml", "--failures"]);
     assert!(
-        listed.contains("dead letter: an SNS delivery that failed: s3://"),
+        listed.contains("dead letter: an SNS notification (a subscription's or an intake queue's dead letter): s3://"),
         "{listed}"
     );
     let dry = slips_ok(

@@ -66,6 +66,7 @@ handler:
   path: {handler}
   args: {{fail_on: POISON}}
 routing:
+  - {{prefix: debug/, dest: drop}}
   - {{prefix: slow/, dest: slow}}
   - {{prefix: logs/, dest: fast}}
 bucket_mapping:
@@ -302,12 +303,20 @@ async fn event_pusher_takes_queue_batches_and_eventbridge_events_as_lambda_runs_
         sqs_record("junk", "hello"),
         sqs_record("test-event", &test_event.to_string()),
         sqs_record("to-slow", &notification("slow/d.json").to_string()),
+        sqs_record("dropped", &notification("debug/x.json").to_string()),
+        // One notification, two objects: one for each lane. The slow one is
+        // refused, so the message comes again whole (its fast one twice).
+        sqs_record("both-lanes", &json!({"Records": [
+            support::s3_record(&bucket, "logs/f.json", 5),
+            support::s3_record(&bucket, "slow/g.json", 5),
+        ]}).to_string()),
     ]});
     let pusher = stack.start(StackFunction::EventPusher);
     match pusher.invoke(batch) {
         Outcome::Response(response) => assert_eq!(
             response,
-            json!({"batchItemFailures": [{"itemIdentifier": "junk"}, {"itemIdentifier": "to-slow"}]})
+            json!({"batchItemFailures": [{"itemIdentifier": "junk"}, {"itemIdentifier": "to-slow"},
+                {"itemIdentifier": "both-lanes"}]})
         ),
         Outcome::Error(error) => panic!("event-pusher failed: {error}"),
     }
@@ -317,8 +326,26 @@ async fn event_pusher_takes_queue_batches_and_eventbridge_events_as_lambda_runs_
     let fast = stack.physical["EventFastStream"].clone();
     assert_eq!(
         keys(stack.stream_events(&fast).await),
-        ["logs/a 1.json", "logs/b.json", "logs/c 1.json"]
+        [
+            "logs/a 1.json",
+            "logs/b.json",
+            "logs/c 1.json",
+            "logs/f.json"
+        ]
     );
+    // A message that cannot be named in a response fails the whole batch.
+    let mut nameless = sqs_record("x", &notification("logs/h.json").to_string());
+    nameless["messageId"] = Value::Null;
+    match pusher.invoke(json!({"Records": [nameless]})) {
+        Outcome::Error(error) => assert!(
+            error["errorMessage"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("SQS event: Records[0] has no messageId or no body"),
+            "{error}"
+        ),
+        Outcome::Response(response) => panic!("should fail whole: {response}"),
+    }
 
     // EventBridge → EventPusher directly (a rule's target).
     match pusher.invoke(eventbridge_event(&bucket, "logs/e.json")) {
@@ -327,13 +354,13 @@ async fn event_pusher_takes_queue_batches_and_eventbridge_events_as_lambda_runs_
         }
         Outcome::Error(error) => panic!("event-pusher failed: {error}"),
     }
-    assert_eq!(keys(stack.stream_events(&fast).await).len(), 4);
-    // What it counted: the two messages returned to the queue.
+    assert_eq!(keys(stack.stream_events(&fast).await).len(), 5);
+    // What it counted: the three messages returned to the queue.
     let started = std::time::Instant::now();
     let returned = |lines: &[Value]| {
         lines
             .iter()
-            .any(|d| d["Function"] == "event-pusher" && d["ReturnedMessages"] == 2.0)
+            .any(|d| d["Function"] == "event-pusher" && d["ReturnedMessages"] == 3.0)
     };
     while !returned(&pusher.json_lines()) && started.elapsed().as_secs() < 5 {
         std::thread::sleep(std::time::Duration::from_millis(50));

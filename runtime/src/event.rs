@@ -150,22 +150,30 @@ pub fn from_value(value: serde_json::Value) -> Result<Vec<ObjectEvent>, EventsEr
                     .into(),
             )
         })?;
+    if notification::is_sqs_event(&value) {
+        // An intake queue's batch, whole (EventPusher reads it message by
+        // message, to answer which failed): every message's events.
+        let sqs = notification::read("SQS event", value).map_err(EventsError::Shape)?;
+        let mut events = Vec::new();
+        for (i, message) in notification::queue_messages(&sqs)
+            .map_err(EventsError::Shape)?
+            .into_iter()
+            .enumerate()
+        {
+            let read = from_json(message.body.as_bytes()).map_err(|e| {
+                EventsError::Shape(format!(
+                    "SQS event: Records[{i}] (message {}): {e}",
+                    message.id
+                ))
+            })?;
+            events.extend(read);
+        }
+        return Ok(events);
+    }
     let source = records
         .first()
         .and_then(|r| r.get("EventSource").or_else(|| r.get("eventSource")))
         .and_then(|s| s.as_str());
-    if source == Some("aws:sqs") {
-        // An intake queue's batch, whole (EventPusher reads it message by
-        // message, to answer which failed): every message's events.
-        let mut events = Vec::new();
-        for (i, record) in records.iter().enumerate() {
-            let body = record.get("body").and_then(|b| b.as_str()).ok_or_else(|| {
-                EventsError::Shape(format!("SQS event: Records[{i}] has no body"))
-            })?;
-            events.extend(from_json(body.as_bytes())?);
-        }
-        return Ok(events);
-    }
     if source == Some("aws:sns") {
         let sns: SnsEvent = notification::read("SNS event", value).map_err(EventsError::Shape)?;
         let mut events = Vec::new();
@@ -299,8 +307,14 @@ mod tests {
         let events = from_json(sqs.to_string().as_bytes()).unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[1].object_key, "AWSLogs/my file+1=.json.gz");
-        let junk = serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": "hi"}]});
-        assert!(from_json(junk.to_string().as_bytes()).is_err());
+        let junk = serde_json::json!({"Records": [{"messageId": "m-9", "eventSource": "aws:sqs", "body": "hi"}]});
+        let err = from_json(junk.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("SQS event: Records[0] (message m-9): not JSON"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The AWS envelopes object events arrive in (S3 event notifications, SNS
-//! messages, EventBridge "Object Created" events), read for what slips
-//! uses and nothing more: a field slips does not read may be missing, and
+//! messages, EventBridge "Object Created" events, SQS events of intake
+//! queues), read for what slips uses and nothing more: a field slips does not read may be missing, and
 //! fields AWS adds are ignored. (`aws_lambda_events`' types require fields
 //! slips never reads, such as `userIdentity` or `SignatureVersion`.)
 
 use std::collections::HashMap;
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use serde::Deserialize;
 
 /// A field that may be `null`: its default then.
@@ -140,6 +141,34 @@ pub struct EventBridgeObject {
     pub sequencer: Option<String>,
     #[serde(rename = "version-id", default)]
     pub version_id: Option<String>,
+}
+
+/// One message of an intake queue's SQS event: its id and its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueMessage<'a> {
+    pub id: &'a str,
+    pub body: &'a str,
+}
+
+/// Whether `value` is an SQS event (Lambda's, from an event source mapping).
+pub fn is_sqs_event(value: &serde_json::Value) -> bool {
+    value.pointer("/Records/0/eventSource") == Some(&serde_json::Value::from("aws:sqs"))
+}
+
+/// The messages of an SQS event. A message without an id or a body is an
+/// error naming it: Lambda could not be told it failed.
+pub fn queue_messages(event: &SqsEvent) -> Result<Vec<QueueMessage<'_>>, String> {
+    event
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| match (&record.message_id, &record.body) {
+            (Some(id), Some(body)) if !id.is_empty() => Ok(QueueMessage { id, body }),
+            _ => Err(format!(
+                "SQS event: Records[{i}] has no messageId or no body"
+            )),
+        })
+        .collect()
 }
 
 /// `T` from `value`, an error naming the path of the field at fault

@@ -660,7 +660,7 @@ fn queue_and_eventbridge_mistakes_are_each_named_at_their_line() {
         TOPICS,
         "  sqs_queues:
     - {name: q, arn: 'arn:aws:sqs:us-east-1:123456789012:q.fifo', batch_size: 11}
-    - {name: q, arn: 'arn:aws:sns:us-east-1:123456789012:t'}
+    - {name: q, arn: 'arn:aws:sns:us-east-1:123456789012:t', kms_key_arn: 'arn:aws:kms:us-east-1:123456789012:alias/x'}
   eventbridge: {buckets: [log-bucket, log-bucket, other-bucket]}
 ",
     );

@@ -177,7 +177,7 @@ async fn every_kind_of_failure_is_listed_and_drained_back_into_its_lane() {
         [
             "a function's dead letter: 2",
             "an EventBridge delivery that failed: 1",
-            "an SNS delivery that failed: 1",
+            "an SNS notification (a subscription's or an intake queue's dead letter): 1",
             "batch of 3",
             "object events: 1",
             "unreadable"

@@ -4,7 +4,7 @@
 //!
 //! | function | may |
 //! |---|---|
-//! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters); receive and delete the messages of the intake queues |
+//! | EventPusher | put records on both lane streams; send to the failure queue (its dead letters); receive and delete the messages of the intake queues (and decrypt them through SQS with their `kms_key_arn`) |
 //! | each Dispatcher | read its own lane's stream; invoke Main; record lane records that are not object events in the error table; send to the failure queue (discarded batches) |
 //! | Main | get objects under the mapped bucket prefixes (and decrypt them with `handler.kms_key_arns`); publish to the DLQ topic; invoke itself (a failed object handed back alone); manage its network interfaces in a VPC |
 //! | Reporter | update error items; send to the failure queue (its dead letters) |
@@ -179,6 +179,19 @@ fn statements(config: &Config, backend: &Backend, function: Function) -> Vec<Val
                 .collect();
             if !queues.is_empty() {
                 out.push(statement("ReadIntakeQueues", QUEUE_READ, queues));
+            }
+            let keys: Vec<Value> = config
+                .backend
+                .sqs_queues
+                .iter()
+                .filter_map(|q| q.kms_key_arn.as_deref())
+                .map(|k| json!(k))
+                .collect();
+            if !keys.is_empty() {
+                let mut decrypt = statement("DecryptIntakeQueues", &["kms:Decrypt"], keys);
+                decrypt["Condition"] =
+                    json!({"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}});
+                out.push(decrypt);
             }
         }
         Function::FastDispatcher | Function::SlowDispatcher => {

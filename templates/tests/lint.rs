@@ -65,7 +65,8 @@ backend:
     - {name: sec-log_upload, arn: 'arn:aws:sns:us-east-1:123456789012:SecLogUpload'}
     - {name: Other, arn: 'arn:aws:sns:eu-west-1:123456789012:other-uploads'}
   sqs_queues:
-    - {name: LogQueue, arn: 'arn:aws:sqs:us-east-1:123456789012:log-queue', batch_size: 5}
+    - {name: LogQueue, arn: 'arn:aws:sqs:us-east-1:123456789012:log-queue', batch_size: 5,
+       kms_key_arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}
   eventbridge: {buckets: [example-cloudtrail]}
   kinesis_stream_slow_arn: arn:aws:kinesis:us-east-1:123456789012:stream/slips-slow
   dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:slips-dlq

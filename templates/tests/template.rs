@@ -602,12 +602,13 @@ fn every_topic_invokes_event_pusher_with_its_own_permission() {
 
 #[test]
 fn queues_and_the_eventbridge_rule_invoke_event_pusher_and_nothing_else() {
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     let queue = "arn:aws:sqs:us-east-1:123456789012:log-queue";
     let other = "arn:aws:sqs:us-east-1:123456789012:other-queue";
     let template = template(&config_with(|v| {
         v["backend"]["sqs_queues"] = json!([
             {"name": "log-queue", "arn": queue},
-            {"name": "log_queue", "arn": other, "batch_size": 4},
+            {"name": "log_queue", "arn": other, "batch_size": 4, "kms_key_arn": KEY},
         ]);
         v["backend"]["eventbridge"] = json!({"buckets": ["log-bucket", "other-bucket"]});
     }));
@@ -636,6 +637,23 @@ fn queues_and_the_eventbridge_rule_invoke_event_pusher_and_nothing_else() {
         [json!({"Sid": "ReadIntakeQueues", "Effect": "Allow",
             "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             "Resource": [queue, other]})]
+    );
+    // ... and decrypts with the one key given, through SQS only.
+    let decrypt: Vec<Value> = statements(&template)
+        .into_iter()
+        .filter(|(_, s)| s["Sid"] == "DecryptIntakeQueues")
+        .map(|(role, s)| {
+            assert_eq!(role, Function::EventPusher.role_id());
+            s
+        })
+        .collect();
+    assert_eq!(
+        decrypt,
+        [
+            json!({"Sid": "DecryptIntakeQueues", "Effect": "Allow", "Action": ["kms:Decrypt"],
+            "Resource": [KEY],
+            "Condition": {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}}})
+        ]
     );
 
     let rule = &all["EventPusherRule"]["Properties"];

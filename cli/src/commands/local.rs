@@ -30,10 +30,7 @@ pub fn run(
     let loaded = slips::config::load(config_file)?;
     eprint!("{}", loaded.warnings.render());
     let binary = match args.binary {
-        Some(binary) if !binary.is_file() => {
-            anyhow::bail!("--binary {}: no such file", binary.display())
-        }
-        Some(binary) => binary,
+        Some(binary) => build::given_binary(&binary)?,
         None => build::handler_binary(
             &loaded.config.handler.path,
             build::Profile::optimised(!args.debug),

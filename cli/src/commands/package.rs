@@ -126,10 +126,7 @@ fn check_args(binary: &Path, config: &Config) -> anyhow::Result<()> {
     let file = std::env::temp_dir().join(format!("slips-check-args-{}.json", std::process::id()));
     std::fs::write(&file, serde_json::to_vec(config)?)
         .with_context(|| format!("writing {}", file.display()))?;
-    // A bare name would be looked up on PATH.
-    let program = binary
-        .canonicalize()
-        .unwrap_or_else(|_| binary.to_path_buf());
+    let program = build::given_binary(binary)?;
     let out = std::process::Command::new(&program)
         .env(slips::CHECK_ARGS_ENV, "1")
         .env(slips::names::env::CONFIG, &file)

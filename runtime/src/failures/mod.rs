@@ -115,7 +115,7 @@ impl QueuedFailure {
         } else if self.attributes.contains_key("RULE_ARN") {
             "an EventBridge delivery that failed"
         } else if value.get("Type").and_then(|t| t.as_str()) == Some("Notification") {
-            "an SNS delivery that failed"
+            "an SNS notification (a subscription's or an intake queue's dead letter)"
         } else {
             "object events"
         };
@@ -188,7 +188,10 @@ mod tests {
             "Message": r#"[{"bucket_name":"b","object_key":"k","lane":"slow"}]"#});
         match message(&envelope.to_string(), &[]).kind() {
             FailureKind::Events { source, events } => {
-                assert_eq!(source, "an SNS delivery that failed");
+                assert_eq!(
+                    source,
+                    "an SNS notification (a subscription's or an intake queue's dead letter)"
+                );
                 assert_eq!(events[0].lane, Some(crate::event::Lane::Slow));
             }
             other => panic!("{other:?}"),

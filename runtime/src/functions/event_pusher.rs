@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::event::{self, Lane, ObjectEvent, PerLane};
 use crate::lanes::{LaneError, LaneWriter};
+use crate::notification::QueueMessage;
 use crate::telemetry::{MessagesReturned, ObjectsPushed};
 
 /// What one invocation pushed.
@@ -40,13 +41,6 @@ pub async fn push<W: LaneWriter>(
     Ok(pushed)
 }
 
-/// One message of a queue's batch: its id and its body.
-#[derive(Debug, Clone, Copy)]
-pub struct Message<'a> {
-    pub id: &'a str,
-    pub body: &'a str,
-}
-
 /// What [`push_messages`] did: the counts, and the ids of the messages to
 /// be delivered again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +59,7 @@ pub struct PushedMessages {
 pub async fn push_messages<W: LaneWriter>(
     config: &Config,
     lanes: &W,
-    messages: &[Message<'_>],
+    messages: &[QueueMessage<'_>],
     stream_name: impl Fn(Lane) -> String,
 ) -> PushedMessages {
     let mut failed = vec![false; messages.len()];

@@ -11,7 +11,6 @@ use serde_json::Value;
 use crate::error_table::Failure;
 use crate::event::{self, Lane};
 use crate::functions::dispatcher::LaneBatch;
-use crate::functions::event_pusher::Message;
 use crate::functions::main;
 use crate::notification::{self, SnsEvent, SnsMessage};
 
@@ -27,25 +26,8 @@ pub(super) fn lane_batch(lane: Lane, payload: Value) -> anyhow::Result<LaneBatch
 
 /// An SQS event of an intake queue, if `payload` is one.
 pub(super) fn sqs_event(payload: &Value) -> Option<anyhow::Result<SqsEvent>> {
-    let source = payload.pointer("/Records/0/eventSource")?;
-    (source == "aws:sqs")
-        .then(|| serde_json::from_value(payload.clone()).context("not an SQS event"))
-}
-
-/// The messages of an SQS event; one without an id or a body is an error
-/// (Lambda could not be told which one failed).
-pub(super) fn sqs_messages(event: &SqsEvent) -> anyhow::Result<Vec<Message<'_>>> {
-    event
-        .records
-        .iter()
-        .enumerate()
-        .map(|(i, record)| match (&record.message_id, &record.body) {
-            (Some(id), Some(body)) if !id.is_empty() => Ok(Message { id, body }),
-            _ => Err(anyhow::anyhow!(
-                "SQS event: Records[{i}] has no messageId or no body"
-            )),
-        })
-        .collect()
+    notification::is_sqs_event(payload)
+        .then(|| notification::read("SQS event", payload.clone()).map_err(anyhow::Error::msg))
 }
 
 /// The partial batch response naming the messages to deliver again

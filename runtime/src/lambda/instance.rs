@@ -94,7 +94,8 @@ impl Instance {
                 let lanes = &retrying_within(lanes, deadline);
                 if let Some(sqs) = envelope::sqs_event(&payload) {
                     let sqs = sqs?;
-                    let messages = envelope::sqs_messages(&sqs)?;
+                    let messages =
+                        crate::notification::queue_messages(&sqs).map_err(anyhow::Error::msg)?;
                     let pushed = event_pusher::push_messages(config, lanes, &messages, |lane| {
                         lanes.stream(lane).to_string()
                     })

@@ -113,14 +113,16 @@ pub struct Backend {
     /// At least one intake is needed: `sns_topics`, `sqs_queues` or `eventbridge`.
     #[serde(default)]
     pub sns_topics: Vec<SnsTopic>,
-    /// Standard SQS queues that receive the notifications (S3 → SQS, or
-    /// S3 → SNS → SQS with or without raw delivery, or an EventBridge rule
-    /// → SQS). EventPusher polls each and reports the messages it could not
-    /// push (partial batch responses), so only those are delivered again.
-    /// Give each queue a redrive policy to the stack's failure queue (output
-    /// `FailureQueueArn`, maxReceiveCount 5 or more) so `slips drain` can
-    /// replay what EventPusher cannot push, and a visibility timeout of at
-    /// least 6 times EventPusher's timeout.
+    /// Standard SQS queues in the stack's region that receive the
+    /// notifications (S3 → SQS, or S3 → SNS → SQS with or without raw
+    /// delivery, or an EventBridge rule → SQS). EventPusher polls each and
+    /// reports the messages it could not push (partial batch responses), so
+    /// only those are delivered again. Give each queue a visibility timeout
+    /// of at least EventPusher's timeout, 120 s (else Lambda refuses the
+    /// event source mapping and the deploy fails; 6 times, 720 s, is what
+    /// AWS advises), and a redrive policy to the stack's failure queue
+    /// (output `FailureQueueArn`, maxReceiveCount 5 or more) so `slips
+    /// drain` can replay what EventPusher could not push.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sqs_queues: Vec<SqsQueue>,
     /// EventBridge intake: a rule of the stack sends the buckets' S3 "Object
@@ -219,6 +221,11 @@ pub struct SqsQueue {
     /// Messages per EventPusher invocation (1 to 10, default 10).
     #[serde(default = "SqsQueue::default_batch_size")]
     pub batch_size: u32,
+    /// The KMS key the queue is encrypted with, if it is a customer-managed
+    /// one: EventPusher's role may decrypt with it through SQS (without it,
+    /// nothing could be received and the messages would expire).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
 }
 
 impl SqsQueue {

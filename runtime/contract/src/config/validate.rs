@@ -173,15 +173,25 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
         .map(|q| (q.name.as_str(), q.arn.as_str()));
     check_intakes(queues, ArnKind::SqsQueue, &at.key("sqs_queues"), out);
     for (i, queue) in backend.sqs_queues.iter().enumerate() {
-        if !SqsQueue::BATCH_SIZE_RANGE.contains(&queue.batch_size) {
+        let queue_at = at.key("sqs_queues").index(i);
+        let range = SqsQueue::BATCH_SIZE_RANGE;
+        if !range.contains(&queue.batch_size) {
             out.push(Diagnostic::error(
-                at.key("sqs_queues").index(i).key("batch_size"),
+                queue_at.key("batch_size"),
                 format!(
-                    "{} is out of range: 1 to 10 (more would need a batching window)",
-                    queue.batch_size
+                    "{} is out of range: {} to {} (more would need a batching window)",
+                    queue.batch_size,
+                    range.start(),
+                    range.end()
                 ),
             ));
         }
+        check_arn(
+            queue.kms_key_arn.as_deref(),
+            ArnKind::KmsKey,
+            &queue_at.key("kms_key_arn"),
+            out,
+        );
     }
     if let Some(eventbridge) = &backend.eventbridge {
         check_eventbridge(config, eventbridge, &at.key("eventbridge"), out);
