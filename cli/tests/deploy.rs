@@ -611,6 +611,67 @@ async fn deploy_checks_the_code_bucket_before_building() {
     );
 }
 
+/// An intake queue Lambda would refuse to read (a visibility timeout under
+/// EventPusher's timeout) fails deploy before the build, saying what to set;
+/// one that does not exist is named.
+#[tokio::test]
+async fn deploy_checks_the_intake_queues_before_building() {
+    let sdk = support::sdk_config().await;
+    let code = support::unique_name("intake-code");
+    support::create_bucket(&slips::aws::s3_client(&sdk), &code).await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let name = support::unique_name("intake");
+    sqs.create_queue()
+        .queue_name(&name)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "30",
+        )
+        .send()
+        .await
+        .expect("queue");
+    let deploy = |queue: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = format!(
+            "stack_name: {stack}
+sam: {{code_bucket: {code}}}
+backend:
+  sqs_queues: [{{name: Logs, arn: 'arn:aws:sqs:us-east-1:123456789012:{queue}'}}]
+handler:
+  path: {handler}
+bucket_mapping:
+  {LOGS_BUCKET}:
+    - {{prefix: logs/, format: [s3-lines, json]}}
+",
+            stack = support::unique_name("intake"),
+            handler = repo_root().join("handlers/log-counter").display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).expect("config");
+        let out = slips(dir.path(), &["deploy", "-c", "config.yml", "--debug"]);
+        (out.status.code(), text(&out.stderr))
+    };
+    let (code, stderr) = deploy(&name);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: backend.sqs_queues[0]: the queue's visibility timeout is 30 s; Lambda reads a \
+             queue only if it is at least EventPusher's timeout, 120 s (AWS advises 6 times: set \
+             it to 720 s)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Compiling"), "no build: {stderr}");
+    let missing = support::unique_name("no-such-queue");
+    let (code, stderr) = deploy(&missing);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: backend.sqs_queues[0].arn: reading the queue arn:aws:sqs:us-east-1:123456789012:{missing} (does it exist?)"
+        )),
+        "{stderr}"
+    );
+}
+
 /// Args that do not fit the handler's `Args` are refused by `package`, which
 /// runs the built binary to check them, instead of failing every invocation.
 #[test]

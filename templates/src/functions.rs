@@ -23,7 +23,7 @@ const HANDLER: &str = "bootstrap";
 /// limit`) inside its invocation, so it gets Lambda's longest timeout.
 fn sizing(function: Function, config: &Config) -> (u32, u32) {
     match function {
-        Function::EventPusher => (256, 120),
+        Function::EventPusher => (256, crate::names::EVENT_PUSHER_TIMEOUT_SECONDS),
         Function::FastDispatcher | Function::SlowDispatcher => (256, MAX_LAMBDA_TIMEOUT_SECONDS),
         Function::Main => (config.handler.memory, config.handler.timeout),
         Function::Reporter => (256, 60),

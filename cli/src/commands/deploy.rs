@@ -123,6 +123,7 @@ impl Preflight {
                 .map_err(slips::aws::sdk_error)
                 .with_context(|| format!("sam.code_bucket: writing s3://{bucket}/{key}"))?;
         }
+        check_intake_queues(&sdk, config, &region).await?;
         let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
         let before = change_set::existing(&cloudformation, &config.stack_name).await?;
         Kind::for_stack(&config.stack_name, before.as_ref())?;
@@ -132,6 +133,88 @@ impl Preflight {
             cloudformation,
         })
     }
+}
+
+/// What an intake queue needs for its event source mapping, checked before
+/// the build: in the stack's region (an event source mapping reads no
+/// other), a visibility timeout of at least EventPusher's timeout (Lambda
+/// refuses the mapping otherwise, and the stack fails). A queue without a
+/// redrive policy is worth a warning: a message EventPusher cannot push
+/// would come back until the queue's retention ends. A queue these
+/// credentials may not read is said and left to CloudFormation.
+async fn check_intake_queues(
+    sdk: &aws_config::SdkConfig,
+    config: &Config,
+    region: &str,
+) -> anyhow::Result<()> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    for (i, queue) in config.backend.sqs_queues.iter().enumerate() {
+        let field = format!("backend.sqs_queues[{i}]");
+        let arn = slips::config::Arn::parse(&queue.arn)
+            .map_err(|message| anyhow::anyhow!("{field}.arn: {message}"))?;
+        if arn.region != region && sdk.endpoint_url().is_none() {
+            bail!(
+                "{field}.arn: the queue is in {}, the stack goes to {region}: Lambda reads \
+                 only queues of its own region",
+                arn.region
+            );
+        }
+        let url = match sqs
+            .get_queue_url()
+            .queue_name(arn.resource)
+            .queue_owner_aws_account_id(arn.account)
+            .send()
+            .await
+        {
+            Ok(found) => found.queue_url.unwrap_or_default(),
+            Err(error) => {
+                let denied = error
+                    .as_service_error()
+                    .and_then(|e| aws_sdk_sqs::error::ProvideErrorMetadata::code(e))
+                    .is_some_and(|code| code.contains("AccessDenied"));
+                let line = slips::aws::sdk_error(error);
+                if denied {
+                    eprintln!("warning: {field}: not checked ({line})");
+                    continue;
+                }
+                return Err(line.context(format!(
+                    "{field}.arn: reading the queue {} (does it exist?)",
+                    queue.arn
+                )));
+            }
+        };
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy)
+            .send()
+            .await
+            .map_err(slips::aws::sdk_error)
+            .with_context(|| format!("{field}: reading the attributes of {}", queue.arn))?;
+        let attribute = |name| attributes.attributes().and_then(|a| a.get(&name)).cloned();
+        let visibility: u32 = attribute(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let needed = slips::names::EVENT_PUSHER_TIMEOUT_SECONDS;
+        if visibility < needed {
+            bail!(
+                "{field}: the queue's visibility timeout is {visibility} s; Lambda reads a queue \
+                 only if it is at least EventPusher's timeout, {needed} s (AWS advises 6 times: \
+                 set it to {} s)",
+                6 * needed
+            );
+        }
+        if attribute(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy).is_none() {
+            eprintln!(
+                "warning: {field}: the queue has no redrive policy: a message EventPusher cannot \
+                 push comes back until the queue's retention ends; give it one to the stack's \
+                 failure queue (output FailureQueueArn, maxReceiveCount 5 or more) so `slips \
+                 drain` can replay it"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `sam.code_bucket` and `sam.code_prefix`, which deploy cannot do without.

@@ -79,6 +79,11 @@ pub mod id {
     }
 }
 
+/// EventPusher's timeout, in seconds. An intake queue's visibility timeout
+/// must be at least this for Lambda to read it (Lambda Developer Guide,
+/// "Using Lambda with Amazon SQS").
+pub const EVENT_PUSHER_TIMEOUT_SECONDS: u32 = 120;
+
 /// Environment variables the functions read; the stack sets them.
 pub mod env {
     use crate::lane::Lane;
