@@ -581,6 +581,8 @@ bucket_mapping:
       redact: [email]
       filter: {drop: [{line: health}]}
     - {prefix: strict/, format: [s3-lines, json]}
+routing:
+  - {prefix: debug/, dest: drop}
 ";
     std::fs::write(dir.join("config.yml"), config).expect("config");
     // handler.path must be a package; `slips test` does not build it.
@@ -730,6 +732,17 @@ fn test_writes_golden_files_then_checks_them_with_a_diff() {
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("FAIL app/other/c.log: no bucket_mapping entry of the config maps it"),
+        "{stdout}"
+    );
+    let dropped = dir.path().join("samples/app/debug/d.log");
+    std::fs::create_dir_all(dropped.parent().expect("parent")).expect("dir");
+    std::fs::write(&dropped, "x\n").expect("dropped");
+    let (code, stdout, _) = golden(&[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "FAIL app/debug/d.log: routing drops it, so Main never reads it (not a sample)"
+        ),
         "{stdout}"
     );
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use slips::config::Config;
+use slips::config::{Config, Dest};
 use slips::event::ObjectEvent;
 use slips::local::{LocalStore, scan};
 use slips::testing::{Mapped, mapped};
@@ -59,6 +59,11 @@ async fn test(config: &Config, args: &TestArgs) -> anyhow::Result<ExitCode> {
     for sample in &samples {
         let name = format!("{}/{}", sample.bucket, sample.key);
         let expected_file = store.path(&sample.bucket, &format!("{}{EXPECTED}", sample.key));
+        if config.route(&sample.bucket, &sample.key) == Dest::Drop {
+            println!("FAIL {name}: routing drops it, so Main never reads it (not a sample)");
+            failed += 1;
+            continue;
+        }
         if config.mapping_for(&sample.bucket, &sample.key).is_none() {
             println!("FAIL {name}: no bucket_mapping entry of the config maps it");
             failed += 1;
