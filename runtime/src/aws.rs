@@ -5,14 +5,37 @@ use std::error::Error as StdError;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 /// The SDK configuration from the environment (credentials, region, and
 /// `AWS_ENDPOINT_URL` for an AWS-compatible server such as moto).
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// The SDK configuration inside Lambda, from the variables Lambda sets: the
+/// region (`AWS_REGION`) and the role's credentials (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), plus `AWS_ENDPOINT_URL`
+/// where tests point the functions at an emulator. Nothing is read from
+/// files or probed: Lambda has no profiles, SSO or instance metadata, and
+/// leaving the default chain out of the Lambda build keeps its code out of
+/// the zip and its file reads out of the cold start.
+pub fn lambda_sdk_config() -> aws_config::SdkConfig {
+    let credentials = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+    let mut sdk = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(
+            std::env::var("AWS_REGION")
+                .ok()
+                .map(aws_config::Region::new),
+        )
+        .credentials_provider(SharedCredentialsProvider::new(credentials));
+    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+        sdk = sdk.endpoint_url(url);
+    }
+    sdk.build()
 }
 
 /// What to say when no credential source gave any.

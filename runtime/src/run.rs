@@ -95,7 +95,9 @@ impl Runner {
         }
     }
 
-    /// Whether slips sets up logging.
+    /// Whether slips sets up logging (asked by the local runner, which a
+    /// Lambda build leaves out).
+    #[cfg(not(slips_lambda))]
     pub(crate) fn sets_up_tracing(&self) -> bool {
         !self.own_tracing
     }

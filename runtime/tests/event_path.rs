@@ -310,7 +310,7 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
     );
     let role = support::create_lambda_role(&sdk).await;
     let function = support::create_function(&client, &role).await;
-    let invoker = LambdaInvoker::new(client, function);
+    let invoker = LambdaInvoker::with_client(client, function);
 
     // ~2 KB keys: 300 events need more than one 256 KB payload.
     let events: Vec<_> = (0..300)

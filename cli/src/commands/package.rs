@@ -89,7 +89,7 @@ pub fn package(config: &Config, args: &BinaryArgs) -> anyhow::Result<CodeZip> {
             } else {
                 (
                     build::Profile::Lambda,
-                    "the lambda profile: small, slow to build",
+                    "the lambda profile: fat LTO, slow to build",
                 )
             };
             eprintln!(

@@ -59,10 +59,7 @@ impl Instance {
             names::Function::EventPusher => Instance::EventPusher(lanes()?),
             names::Function::FastDispatcher | names::Function::SlowDispatcher => {
                 Instance::Dispatcher {
-                    invoker: LambdaInvoker::new(
-                        aws_sdk_lambda::Client::new(sdk),
-                        required(env::MAIN_FUNCTION)?,
-                    ),
+                    invoker: LambdaInvoker::new(sdk, required(env::MAIN_FUNCTION)?),
                     lane: function.lane().unwrap_or(Lane::Fast),
                     errors: error_table()?,
                 }
@@ -70,10 +67,7 @@ impl Instance {
             names::Function::Main => Instance::Main {
                 store: S3Store::new(crate::aws::s3_client(sdk)),
                 // Lambda names the function it runs; `slips invoke` sets it too.
-                retry: LambdaInvoker::new(
-                    aws_sdk_lambda::Client::new(sdk),
-                    required(env::LAMBDA_FUNCTION_NAME)?,
-                ),
+                retry: LambdaInvoker::new(sdk, required(env::LAMBDA_FUNCTION_NAME)?),
             },
             names::Function::Reporter => Instance::Reporter(error_table()?),
             names::Function::Drain => Instance::Drain(error_table()?, lanes()?),

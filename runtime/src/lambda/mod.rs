@@ -67,8 +67,7 @@ pub async fn serve<H: Handler>() -> anyhow::Result<()> {
         // Once at the cold start: args that do not fit would fail every invocation.
         main::handler_args::<H>(&config)?;
     }
-    let sdk = crate::aws::sdk_config().await;
-    let function = Instance::from_env(function, &sdk)?;
+    let function = Instance::from_env(function, &crate::aws::lambda_sdk_config())?;
     let (config, function) = (&config, &function);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |request: lambda_runtime::LambdaEvent<Value>| {
