@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use memchr::memmem::Finder;
 use serde::{Deserialize, Serialize};
 use slips::{Handler, Meta, Record};
 
@@ -26,9 +27,16 @@ struct Counts {
 }
 
 struct LogCounter {
-    fail_on: Option<String>,
-    panic_on: Option<String>,
+    // Searchers built once: each record is searched, and building one costs
+    // more than searching a short record.
+    fail_on: Option<Finder<'static>>,
+    panic_on: Option<Finder<'static>>,
     counts: Counts,
+}
+
+fn finder(text: Option<String>) -> Option<Finder<'static>> {
+    text.filter(|text| !text.is_empty())
+        .map(|text| Finder::new(text.as_bytes()).into_owned())
 }
 
 impl Handler for LogCounter {
@@ -37,26 +45,34 @@ impl Handler for LogCounter {
 
     async fn setup(args: Args) -> slips::Result<Self> {
         Ok(LogCounter {
-            fail_on: args.fail_on.filter(|text| !text.is_empty()),
-            panic_on: args.panic_on.filter(|text| !text.is_empty()),
+            fail_on: finder(args.fail_on),
+            panic_on: finder(args.panic_on),
             counts: Counts::default(),
         })
     }
 
     async fn recv(&mut self, meta: &Meta<'_>, record: &Record<'_>) -> slips::Result<()> {
         if let Some(needle) = &self.fail_on
-            && memchr::memmem::find(&record.raw(), needle.as_bytes()).is_some()
+            && needle.find(&record.raw()).is_some()
         {
+            let needle = String::from_utf8_lossy(needle.needle());
             slips::bail!("record contains `{needle}` (fail_on)");
         }
         if let Some(needle) = &self.panic_on
-            && memchr::memmem::find(&record.raw(), needle.as_bytes()).is_some()
+            && needle.find(&record.raw()).is_some()
         {
+            let needle = String::from_utf8_lossy(needle.needle());
             panic!("record contains `{needle}` (panic_on)");
         }
         self.counts.records += 1;
         if let Some(tag) = meta.tag {
-            *self.counts.tags.entry(tag.to_string()).or_default() += 1;
+            // A new String only for a tag not seen before.
+            match self.counts.tags.get_mut(tag) {
+                Some(count) => *count += 1,
+                None => {
+                    self.counts.tags.insert(tag.to_string(), 1);
+                }
+            }
         }
         Ok(())
     }

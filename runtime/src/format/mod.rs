@@ -28,7 +28,7 @@ mod vpc_flow;
 
 pub use item::{Body, Item, Out, ParseError, json_error, set_excerpt_chars};
 
-use crate::object::Cut;
+use crate::object::{Cut, LineCheck};
 pub use slips_contract::format::{
     ChainError, DEFAULT_EXCERPT_CHARS, FormatChain, Parser, Reader, all_names,
 };
@@ -122,12 +122,33 @@ impl<'c> ObjectParser<'c> {
         self.cut
     }
 
+    /// The check the decode thread may run on lines for the first parser:
+    /// `json`'s, when the chain starts `s3-lines, json`.
+    pub fn line_check(&self) -> Option<LineCheck> {
+        match (self.cut, self.chain.parsers.first()) {
+            (Cut::Lines, Some(Parser::Json)) => Some(|line| Body::Text(line).into_json().is_ok()),
+            _ => None,
+        }
+    }
+
     /// Runs one record the reader cut through the parsers; the records to
     /// hand to the handler are left in `out`. `scratch` is a buffer reused
     /// between calls to spare an allocation per record.
     pub fn apply<'a>(
         &mut self,
         record: &'a [u8],
+        out: &mut Out<'a>,
+        scratch: &mut Out<'a>,
+    ) -> Result<(), ParseError> {
+        self.apply_checked(record, false, out, scratch)
+    }
+
+    /// [`ObjectParser::apply`], for a record that passed [`ObjectParser::line_check`]
+    /// when `checked`: it is not checked again.
+    pub fn apply_checked<'a>(
+        &mut self,
+        record: &'a [u8],
+        checked: bool,
         out: &mut Out<'a>,
         scratch: &mut Out<'a>,
     ) -> Result<(), ParseError> {
@@ -140,6 +161,11 @@ impl<'c> ObjectParser<'c> {
                     .map_err(|e| ParseError::new(format!("Records[{index}]: {e}")))?;
                 out.push(event);
             }
+            // Checked JSON text: `json` passes it on as it is.
+            Cut::Lines if checked && self.line_check().is_some() => out.push(Item {
+                body: Body::Json(record),
+                ..Item::text(record)
+            }),
             Cut::Lines | Cut::Whole => out.push(Item::text(record)),
         }
         // Parts that failed while their record's other parts went on.

@@ -436,8 +436,13 @@ async fn process_object<H: Handler, S: ObjectStore>(
     })?;
     let mut parser = ObjectParser::new(chain);
     let lines = parser.cut() == Cut::Lines;
-    let blocks = match (&mapping.multiline, parser.cut()) {
-        (Some(rule), Cut::Lines) => Blocks::spawn_joined(body, rule.clone()),
+    let blocks = match (&mapping.multiline, parser.cut(), parser.line_check()) {
+        (Some(rule), Cut::Lines, _) => Blocks::spawn_joined(body, rule.clone()),
+        // Redaction rewrites each block before the parser reads it: a check
+        // of the lines as read would be of other bytes.
+        (None, Cut::Lines, Some(check)) if mapping.redact.is_empty() => {
+            Blocks::spawn_checking(body, check)
+        }
         _ => Blocks::spawn(body, parser.cut()),
     };
     let mut blocks = blocks.with_context(|| format!("{url}: cannot start reading"))?;
@@ -551,7 +556,9 @@ async fn process_object<H: Handler, S: ObjectStore>(
                 Some(Early::Parse { kept }) => kept,
                 None => true,
             };
-            if let Err(error) = parser.apply(record, &mut out, &mut scratch) {
+            if let Err(error) =
+                parser.apply_checked(record, block.checked(), &mut out, &mut scratch)
+            {
                 match on_parse_error {
                     OnParseError::Fail => {
                         let error = anyhow!("{}: {error}", at());

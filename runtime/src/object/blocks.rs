@@ -37,7 +37,14 @@ pub struct Block {
     /// The records' bytes.
     pub bytes: Vec<u8>,
     layout: Layout,
+    /// Every record passed the reader's [`LineCheck`] on the decode thread.
+    checked: bool,
 }
+
+/// A check of one line that the decode thread takes over from the parser
+/// while the parser is behind (the JSON check of `s3-lines, json`): the two
+/// threads share the work instead of one waiting for the other.
+pub type LineCheck = fn(&[u8]) -> bool;
 
 /// Where a block's records are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +87,11 @@ impl Block {
             Cut::Whole => Layout::Whole,
             Cut::Events => Layout::Listed(Vec::new()),
         };
-        Block { bytes, layout }
+        Block {
+            bytes,
+            layout,
+            checked: false,
+        }
     }
 
     /// An empty block of listed records.
@@ -88,6 +99,7 @@ impl Block {
         Block {
             bytes: Vec::with_capacity(BLOCK_BYTES + BLOCK_BYTES / 4),
             layout: Layout::Listed(Vec::new()),
+            checked: false,
         }
     }
 
@@ -114,6 +126,12 @@ impl Block {
                 too_large,
             });
         }
+    }
+
+    /// Whether every record passed the [`LineCheck`] the block was cut with
+    /// (only some blocks are checked: those the parser was behind on).
+    pub fn checked(&self) -> bool {
+        self.checked
     }
 
     /// How many records were listed (0 for lines and whole blocks).
@@ -188,6 +206,16 @@ impl Blocks {
         })
     }
 
+    /// Starts decoding `body` on its own thread into blocks of lines; a
+    /// block the parser is not ready for yet is checked there with `check`.
+    pub fn spawn_checking(body: ObjectBody, check: LineCheck) -> io::Result<Blocks> {
+        Blocks::spawn_cutting(body, move |reader, tx| {
+            cut_lines(reader, &mut |bytes| {
+                send_checking(tx, Block::new(bytes, Cut::Lines), check)
+            })
+        })
+    }
+
     /// Starts decoding `body` on its own thread into records of lines
     /// joined as `rule` says.
     pub fn spawn_joined(body: ObjectBody, rule: Multiline) -> io::Result<Blocks> {
@@ -238,6 +266,24 @@ pub(super) struct Gone;
 
 pub(super) fn send(tx: &Sender, block: Block) -> Result<(), Gone> {
     tx.blocking_send(Ok(block)).map_err(|_| Gone)
+}
+
+/// Sends `block`; when the parser is behind, checks its records with
+/// `check` first, in time the decode thread would spend waiting.
+fn send_checking(tx: &Sender, block: Block, check: LineCheck) -> Result<(), Gone> {
+    match tx.try_send(Ok(block)) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(Gone),
+        Err(mpsc::error::TrySendError::Full(mut block)) => {
+            if let Ok(block) = &mut block {
+                let checked = block
+                    .records()
+                    .all(|piece| piece.bytes.trim_ascii().is_empty() || check(piece.bytes));
+                block.checked = checked;
+            }
+            tx.blocking_send(block).map_err(|_| Gone)
+        }
+    }
 }
 
 /// A line longer than [`MAX_RECORD_BYTES`]: the error a block stream ends
@@ -315,6 +361,38 @@ fn read_whole(reader: Box<dyn Read + Send>, tx: &Sender) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    #[tokio::test]
+    async fn blocks_the_parser_is_behind_on_are_checked_on_the_decode_thread() {
+        // Eight blocks of lines, a bad one in the sixth; nothing is taken
+        // until the decode thread has filled the channel and waits.
+        let line = format!("{{\"n\": \"{}\"}}\n", "x".repeat(1000));
+        let per_block = BLOCK_BYTES / line.len() + 1;
+        let mut data = line.repeat(per_block * 8).into_bytes();
+        let bad = per_block * 5 * line.len() + 10;
+        data[bad..bad + 4].copy_from_slice(b"BAD\n");
+        let is_json = |line: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+        let mut blocks =
+            Blocks::spawn_checking(Box::new(Cursor::new(data.clone())), is_json).expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let (mut bytes, mut checked, mut unchecked_with_bad) = (Vec::new(), 0, 0);
+        while let Some(block) = blocks.next().await {
+            let block = block.expect("block");
+            let all_json = block.records().all(|piece| is_json(piece.bytes));
+            assert!(
+                !block.checked() || all_json,
+                "a checked block holds a bad line"
+            );
+            checked += usize::from(block.checked());
+            unchecked_with_bad += usize::from(!all_json && !block.checked());
+            bytes.extend_from_slice(&block.bytes);
+            // A slow parser: the decode thread keeps finding the channel full.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(bytes, data, "blocks lose nothing");
+        assert!(checked >= 4, "only {checked} blocks were checked");
+        assert_eq!(unchecked_with_bad, 1);
+    }
 
     async fn collect(data: Vec<u8>, whole: bool) -> io::Result<Vec<Vec<u8>>> {
         let cut = if whole { Cut::Whole } else { Cut::Lines };

@@ -13,7 +13,9 @@ mod s3;
 use std::future::Future;
 use std::io::{self, Read};
 
-pub use blocks::{BLOCK_BYTES, Block, Blocks, Cut, LineTooLong, MAX_RECORD_BYTES, Piece};
+pub use blocks::{
+    BLOCK_BYTES, Block, Blocks, Cut, LineCheck, LineTooLong, MAX_RECORD_BYTES, Piece,
+};
 pub use decode::Compression;
 pub use entries::NotALogFile;
 pub use s3::S3Store;
