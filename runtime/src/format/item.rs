@@ -12,6 +12,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::json_text;
+
 /// One record as a parser receives and emits it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item<'a> {
@@ -78,7 +80,9 @@ impl<'a> Body<'a> {
     /// [`Body::Json`]; JSON (borrowed or owned) and values pass as they are.
     pub fn into_json(self) -> Result<Self, ParseError> {
         match self {
+            Body::Text(bytes) if json_text::is_json(bytes) => Ok(Body::Json(bytes)),
             Body::Text(bytes) => {
+                // Not JSON: serde_json says why (and has the last word).
                 // JSON is UTF-8 (RFC 8259, section 8.1); skipping a string
                 // does not check it, so the whole text is checked first.
                 let text = simdutf8::compat::from_utf8(bytes).map_err(|e| {

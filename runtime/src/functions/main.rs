@@ -618,6 +618,8 @@ async fn process_object<H: Handler, S: ObjectStore>(
                 counts.records += 1;
             }
         }
+        drop(out);
+        blocks.recycle(block);
     }
     summary.objects += 1;
     summary.records += counts.records;
