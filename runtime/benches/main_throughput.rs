@@ -12,6 +12,8 @@
 //! the process is printed at the end. `rules`: application log lines read
 //! with plain `s3-lines` and with each record rule (multiline, redaction,
 //! a filter), each as a ratio to plain in the same run.
+//! `SLIPS_BENCH_MAIN_ONLY=N` runs Main alone N times and prints nothing, for
+//! a profiler: `perf record` sees only the sample's writing besides.
 
 use std::io::Write;
 use std::path::Path;
@@ -116,6 +118,20 @@ fn main() -> anyhow::Result<()> {
     ];
     let mut floor_times = vec![Vec::new(); floors.len()];
     let mut ours = Vec::new();
+    if let Some(runs) = std::env::var("SLIPS_BENCH_MAIN_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        // Main alone, `runs` times, for a profiler (`perf record`).
+        for _ in 0..runs {
+            runtime.block_on(main::process::<Count, _>(
+                &config,
+                &store,
+                std::slice::from_ref(&event),
+            ))?;
+        }
+        return Ok(());
+    }
     for _ in 0..3 {
         for (program, times) in peers.iter().zip(&mut peer_times) {
             times.push(time(|| decompress_with(program, &file))?);

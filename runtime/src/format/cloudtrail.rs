@@ -19,6 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::item::{Body, Item, Out, ParseError, describe};
+use super::json_text;
 use super::time;
 
 /// The tag's last part for an event without `eventType` (the original's).
@@ -85,7 +86,7 @@ fn events<'a>(
     let mut events = Vec::with_capacity(records.len());
     let (mut first_error, mut failed) = (None, 0);
     for (i, record) in records.iter().enumerate() {
-        match event(record.get(), earlier) {
+        match event(record.get().as_bytes(), earlier) {
             Ok(event) => events.push(event),
             Err(e) => {
                 failed += 1;
@@ -107,25 +108,28 @@ fn events<'a>(
 
 /// One event of a log file streamed entry by entry (its JSON text, checked
 /// by the reader) as a record of its own.
+/// (The reader checked its UTF-8 too: `object::entries`.)
 pub(super) fn streamed_event<'a>(text: &[u8]) -> Result<Item<'a>, ParseError> {
-    let text = simdutf8::basic::from_utf8(text)
-        .map_err(|_| ParseError::new("the event is not UTF-8 text"))?;
     event(text, None)
 }
 
-/// One entry of `Records` (its JSON text) as a record of its own.
-fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, ParseError> {
-    let fields = match serde_json::from_str::<Shape<Fields<'_>>>(text) {
-        Ok(Shape::Read(fields)) => fields,
-        Ok(Shape::Not(what)) => {
+/// One entry of `Records` (its JSON text, checked UTF-8) as a record of its own.
+fn event<'a>(text: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, ParseError> {
+    let fields = match fields_of_text(text) {
+        Some(fields) => Ok(Shape::Read(fields)),
+        // serde_json, where the text is not plain; it checks all again.
+        None => simdutf8::basic::from_utf8(text)
+            .map_err(|_| ParseError::new("the event is not UTF-8 text"))
+            .and_then(|text| {
+                serde_json::from_str::<Shape<Fields<'_>>>(text)
+                    .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))))
+            }),
+    };
+    let fields = match fields? {
+        Shape::Read(fields) => fields,
+        Shape::Not(what) => {
             return Err(ParseError::new(format!(
                 "expected an event (a JSON object), got {what}"
-            )));
-        }
-        Err(e) => {
-            return Err(ParseError::new(format!(
-                "JSON: {}",
-                super::item::json_error(&e)
             )));
         }
     };
@@ -152,13 +156,12 @@ fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Par
     .or(earlier);
     // `<eventType> <eventName> by <userIdentity.arn> on <sourceIPAddress>`, `-`
     // for a missing part (service events have no ARN, some no source address).
-    let description = format!(
-        "{} {} by {} on {}",
-        event_type.unwrap_or("-"),
+    let description = [
+        Cow::Borrowed(event_type.unwrap_or("-")),
         part(fields.event_name.as_ref()),
         part(fields.arn.as_ref()),
         part(fields.source_ip.as_ref()),
-    );
+    ];
     Ok(Item {
         tag: Some(format!(
             "aws.cloudtrail.{}",
@@ -169,32 +172,149 @@ fn event<'a>(text: &str, earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Par
     })
 }
 
-/// The event's text with `description` added as its last field.
+/// The fields of an event read straight off its text: its members are
+/// walked once, the values not read are skipped by `json_text`, and plain
+/// strings are borrowed. `None` for what is not a plain object of plain
+/// keys (no escapes), and for text that is not JSON: serde_json reads
+/// those, and says what is wrong. This is the event parse of CloudTrail's
+/// hot path; serde_json's answer is the reference (the tests compare).
+fn fields_of_text(text: &[u8]) -> Option<Fields<'_>> {
+    let mut fields = Fields {
+        empty: true,
+        ..Fields::default()
+    };
+    let end = members(text, 0, &mut |key, start| {
+        fields.empty = false;
+        let part = match key {
+            b"eventType" => &mut fields.event_type,
+            b"eventTime" => &mut fields.event_time,
+            b"eventName" => &mut fields.event_name,
+            b"sourceIPAddress" => &mut fields.source_ip,
+            b"userIdentity" => {
+                fields.arn = None;
+                if text.get(start) != Some(&b'{') {
+                    return json_text::value_end(text, start);
+                }
+                // Its own members, walked on the way: only `arn` is read.
+                return members(text, start, &mut |key, start| {
+                    let end = json_text::value_end(text, start)?;
+                    if key == b"arn" {
+                        fields.arn = Some(plain_part(text.get(start..end)?)?);
+                    }
+                    Some(end)
+                });
+            }
+            b"description" => {
+                fields.described = true;
+                return json_text::value_end(text, start);
+            }
+            _ => return json_text::value_end(text, start),
+        };
+        let end = json_text::value_end(text, start)?;
+        *part = Some(plain_part(text.get(start..end)?)?);
+        Some(end)
+    })?;
+    (json_text::skip_whitespace(text, end) == text.len()).then_some(fields)
+}
+
+/// Walks the object `text` holds from `start`: `value` is called with each
+/// member's key and where its value starts, and says where that ends.
+/// Where the object ends; `None` if that is not an object with plain keys
+/// (no escapes), or `value` says `None`.
+fn members(
+    text: &[u8],
+    start: usize,
+    value: &mut dyn FnMut(&[u8], usize) -> Option<usize>,
+) -> Option<usize> {
+    let t = text;
+    let mut i = json_text::skip_whitespace(t, start);
+    if t.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = json_text::skip_whitespace(t, i + 1);
+    if t.get(i) == Some(&b'}') {
+        return Some(i + 1);
+    }
+    loop {
+        if t.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = json_text::string_end(t, i + 1)?;
+        let key = &t[i + 1..key_end - 1];
+        if key.contains(&b'\\') {
+            return None;
+        }
+        let colon = json_text::skip_whitespace(t, key_end);
+        if t.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value_end = value(key, json_text::skip_whitespace(t, colon + 1))?;
+        i = json_text::skip_whitespace(t, value_end);
+        match t.get(i) {
+            Some(b',') => i = json_text::skip_whitespace(t, i + 1),
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// A value read: a string without escapes borrowed as it is, anything else
+/// (rare for the fields read) by serde_json.
+fn plain_part(value: &[u8]) -> Option<Part<'_>> {
+    match value
+        .strip_prefix(b"\"")
+        .and_then(|v| v.strip_suffix(b"\""))
+    {
+        Some(inner) if !inner.contains(&b'\\') => {
+            Some(Part::Text(Cow::Borrowed(std::str::from_utf8(inner).ok()?)))
+        }
+        _ => serde_json::from_slice(value).ok(),
+    }
+}
+
+/// The event's text with its description (`<eventType> <eventName> by
+/// <userIdentity.arn> on <sourceIPAddress>`, of these `parts`) added as its
+/// last field.
 fn with_description(
-    text: &str,
+    text: &[u8],
     fields: &Fields,
-    description: String,
+    parts: [Cow<'_, str>; 4],
 ) -> Result<Vec<u8>, ParseError> {
-    let open = match text.strip_suffix('}') {
+    let json_failed =
+        |e: serde_json::Error| ParseError::new(format!("JSON: {}", super::item::json_error(&e)));
+    let [event_type, name, arn, source] = &parts;
+    let open = match text.strip_suffix(b"}") {
         Some(open) if !fields.described => open,
         // An event with a `description` of its own has it replaced where it
         // is, as in a built object, rather than written twice.
         _ => {
-            let mut event: Map<String, Value> = serde_json::from_str(text)
-                .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))))?;
+            let mut event: Map<String, Value> =
+                serde_json::from_slice(text).map_err(json_failed)?;
+            let description = format!("{event_type} {name} by {arn} on {source}");
             event.insert("description".into(), Value::String(description));
-            return serde_json::to_vec(&event)
-                .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))));
+            return serde_json::to_vec(&event).map_err(json_failed);
         }
     };
-    let mut json = Vec::with_capacity(text.len() + description.len() + 24);
-    json.extend_from_slice(open.as_bytes());
+    let mut json =
+        Vec::with_capacity(text.len() + parts.iter().map(|p| p.len()).sum::<usize>() + 40);
+    json.extend_from_slice(open);
     if !fields.empty {
         json.push(b',');
     }
     json.extend_from_slice(br#""description":"#);
-    serde_json::to_writer(&mut json, &description)
-        .map_err(|e| ParseError::new(format!("JSON: {}", super::item::json_error(&e))))?;
+    // Parts with nothing to escape (the rule: they were plain strings in
+    // the event) are written as they are, without a String built first.
+    let needs_escape = |part: &str| part.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    if parts.iter().any(|part| needs_escape(part)) {
+        let description = format!("{event_type} {name} by {arn} on {source}");
+        serde_json::to_writer(&mut json, &description).map_err(json_failed)?;
+    } else {
+        json.push(b'"');
+        for (part, after) in parts.iter().zip([" ", " by ", " on ", "\""]) {
+            json.extend_from_slice(part.as_bytes());
+            json.extend_from_slice(after.as_bytes());
+        }
+    }
     json.push(b'}');
     Ok(json)
 }
@@ -315,7 +435,7 @@ impl<'de> Expected<'de> for Records<'de> {
 
 /// What an event's record needs from it; the last of a field written twice,
 /// as in a built object.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Fields<'de> {
     event_type: Option<Part<'de>>,
     event_time: Option<Part<'de>>,
@@ -422,6 +542,7 @@ impl Visitor<'_> for KeyVisitor {
 
 /// A field's value: a string borrowed from the text where it has no escapes,
 /// anything else built (rare, and small for the fields read).
+#[derive(Debug, PartialEq)]
 enum Part<'de> {
     Text(Cow<'de, str>),
     Other(Value),
@@ -816,6 +937,64 @@ mod tests {
             err.to_string().contains("built by an earlier parser"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn fields_read_off_the_text_are_those_serde_json_reads() {
+        fn serde_fields(text: &str) -> Option<Fields<'_>> {
+            match serde_json::from_str::<Shape<Fields<'_>>>(text) {
+                Ok(Shape::Read(fields)) => Some(fields),
+                _ => None,
+            }
+        }
+        for event in [ASSUME_ROLE, CONSOLE_LOGIN, GET_OBJECT, ROTATE_KEY] {
+            let fast = fields_of_text(event.as_bytes());
+            assert_eq!(fast, serde_fields(event), "{event}");
+            assert!(fast.is_some(), "the fast path reads {event}");
+        }
+        // Edits that keep the event JSON (or not): where the fast path
+        // answers, it answers as serde_json does.
+        let edits: &[(&str, &str)] = &[
+            (r#""eventType":"AwsApiCall""#, r#""eventType":7"#),
+            (r#""eventType":"AwsApiCall""#, r#""eventType":null"#),
+            (
+                r#""eventType":"AwsApiCall""#,
+                r#""eventType":"Aws\u0041piCall""#,
+            ),
+            (r#""eventType":"AwsApiCall""#, r#""eventType":{"a":[1]}"#),
+            (
+                r#""eventName":"AssumeRole""#,
+                r#""eventName":"Assume\"Role""#,
+            ),
+            (
+                r#""eventTime":"2026-11-22T08:15:30Z""#,
+                r#""eventTime":1763799330"#,
+            ),
+            (r#""userIdentity":{"#, r#""userIdentity":{"arn":"first","#),
+            (r#""userIdentity":{"#, r#""userIdentity":[],"x":{"#),
+            (r#""userIdentity":{"#, r#""user\u0049dentity":{"#),
+            (
+                r#""sourceIPAddress""#,
+                r#""description":1, "sourceIPAddress""#,
+            ),
+            (
+                r#""eventVersion":"1.08","#,
+                r#""eventType":"First", "eventVersion" : "1.08" , "#,
+            ),
+            (r#""eventVersion""#, r#""eventVersion"x"#),
+            ("}", "} x"),
+            ("}", "}  \n"),
+        ];
+        for (from, to) in edits {
+            let event = ASSUME_ROLE.replacen(from, to, 1);
+            let fast = fields_of_text(event.as_bytes());
+            assert!(
+                fast.is_none() || fast == serde_fields(&event),
+                "{event}: {fast:?}"
+            );
+        }
+        assert_eq!(fields_of_text(b"{}"), serde_fields("{}"));
+        assert_eq!(fields_of_text(b" {} "), serde_fields(" {} "));
     }
 
     #[test]

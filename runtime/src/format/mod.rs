@@ -15,7 +15,7 @@ mod falcon_detection;
 mod fluentd;
 mod item;
 mod json;
-mod json_text;
+pub(crate) mod json_text;
 mod kea;
 mod nlb;
 mod packetbeat;

@@ -97,8 +97,15 @@ impl Block {
 
     /// An empty block of listed records.
     pub(crate) fn listed() -> Self {
+        Block::listed_in(Vec::new())
+    }
+
+    /// An empty block of listed records, in `buffer` (its bytes dropped).
+    pub(super) fn listed_in(mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        buffer.reserve(BLOCK_BYTES + BLOCK_BYTES / 4);
         Block {
-            bytes: Vec::with_capacity(BLOCK_BYTES + BLOCK_BYTES / 4),
+            bytes: buffer,
             layout: Layout::Listed(Vec::new()),
             checked: false,
         }
@@ -194,7 +201,7 @@ impl Block {
 pub struct Blocks {
     rx: mpsc::Receiver<io::Result<Block>>,
     compression: mpsc::Receiver<Compression>,
-    spent: std_mpsc::Sender<Vec<u8>>,
+    spent: std_mpsc::SyncSender<Vec<u8>>,
 }
 
 impl Blocks {
@@ -206,7 +213,7 @@ impl Blocks {
                 send(tx, Block::new(bytes, Cut::Lines))
             }),
             Cut::Whole => read_whole(reader, tx),
-            Cut::Events => entries::cut_events(reader, tx),
+            Cut::Events => entries::cut_events(reader, tx, spares),
         })
     }
 
@@ -237,7 +244,8 @@ impl Blocks {
     ) -> io::Result<Blocks> {
         let (tx, rx) = mpsc::channel(BLOCKS_AHEAD);
         let (compression_tx, compression) = mpsc::channel(1);
-        let (spent, spares) = std_mpsc::channel();
+        // Bounded: cuts that make their own blocks take none back.
+        let (spent, spares) = std_mpsc::sync_channel(BLOCKS_AHEAD + 1);
         std::thread::Builder::new()
             .name("slips-decode".into())
             .spawn(move || {
@@ -268,8 +276,9 @@ impl Blocks {
 
     /// Hands a block read to the end back, for its buffer to be filled again.
     pub fn recycle(&self, block: Block) {
-        // Fails only once the decode thread has ended: the buffer is freed.
-        let _ = self.spent.send(block.bytes);
+        // When the decode thread has ended or has spares enough, the
+        // buffer is freed instead.
+        let _ = self.spent.try_send(block.bytes);
     }
 }
 
@@ -377,11 +386,11 @@ fn cut_lines(
 /// Buffers of blocks the parser is done with, back on the decode thread.
 /// Reused, a buffer is neither mapped nor zeroed again: new, that was 12%
 /// of the decode thread's time.
-struct Spares(std_mpsc::Receiver<Vec<u8>>);
+pub(super) struct Spares(std_mpsc::Receiver<Vec<u8>>);
 
 impl Spares {
     /// A buffer to fill: a spent one, or an empty one.
-    fn take(&self) -> Vec<u8> {
+    pub(super) fn take(&self) -> Vec<u8> {
         self.0
             .try_iter()
             // A long line's buffer is let go rather than kept.
@@ -580,7 +589,7 @@ mod tests {
 
     #[tokio::test]
     async fn what_is_no_log_file_is_named() {
-        let cases: [(&[u8], &str); 7] = [
+        let cases: [(&[u8], &str); 9] = [
             (
                 b"[1]",
                 "expected a CloudTrail log file (a JSON object), got a list",
@@ -594,6 +603,11 @@ mod tests {
             (br#"{"other": 1}"#, "no `Records` list"),
             (br#"{"Records": [{"a":1}] } x"#, "trailing characters"),
             (br#"{"Records": [{"a":1}, {"b":"#, "JSON: "),
+            (
+                b"{\"Records\": [{\"a\":\"caf\xe9\"}]}",
+                "a value that is not UTF-8 text at byte 14",
+            ),
+            (br#"{"Records": [{"a":01}]}"#, "JSON: "),
         ];
         for (file, expected) in cases {
             let error = events(file).await.unwrap_err();

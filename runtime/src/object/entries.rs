@@ -3,8 +3,9 @@
 //! read in bounded memory (a few blocks, and the longest event), instead of
 //! whole as `s3-text` reads it.
 //!
-//! serde_json finds where each value ends (and checks it); the document's
-//! own structure (braces, keys, commas) is the little read here.
+//! json_text finds where each value ends (and checks it), serde_json where
+//! that needs more than was read; the document's own structure (braces,
+//! keys, commas) is the little read here.
 
 use std::io::{self, Read};
 use std::ops::Range;
@@ -12,7 +13,8 @@ use std::ops::Range;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use tokio::sync::mpsc;
 
-use super::blocks::{BLOCK_BYTES, Block, MAX_RECORD_BYTES};
+use super::blocks::{BLOCK_BYTES, Block, MAX_RECORD_BYTES, Spares};
+use crate::format::json_text;
 
 /// The key whose list holds the events.
 const RECORDS: &str = "Records";
@@ -40,9 +42,10 @@ fn not_a_log_file(message: impl Into<String>) -> io::Error {
 pub(super) fn cut_events(
     reader: Box<dyn Read + Send>,
     tx: &mpsc::Sender<io::Result<Block>>,
+    spares: &Spares,
 ) -> io::Result<()> {
     let mut doc = Document::new(reader);
-    let mut block = Block::listed();
+    let mut block = Block::listed_in(spares.take());
     match doc.peek()? {
         Some(b'{') => doc.pos += 1,
         _ => {
@@ -90,7 +93,7 @@ pub(super) fn cut_events(
             let event = doc.raw_value()?;
             block.push(&doc.buf[event]);
             if block.bytes.len() >= BLOCK_BYTES {
-                let full = std::mem::replace(&mut block, Block::listed());
+                let full = std::mem::replace(&mut block, Block::listed_in(spares.take()));
                 if tx.blocking_send(Ok(full)).is_err() {
                     return Ok(());
                 }
@@ -197,7 +200,17 @@ impl Document {
 
     /// The next value's text (checked JSON, UTF-8), as a range of `buf`.
     fn raw_value(&mut self) -> io::Result<Range<usize>> {
-        let (IgnoredAny, range) = self.parse()?;
+        self.peek()?;
+        // Most values end well inside what was read: json_text finds where.
+        // One that may go on past it, or is not JSON, is serde_json's to
+        // read (it reads on, or says what is wrong).
+        let range = match json_text::value_end(&self.buf, self.pos) {
+            Some(end) if end < self.buf.len() => {
+                let start = std::mem::replace(&mut self.pos, end);
+                start..end
+            }
+            _ => self.parse::<IgnoredAny>()?.1,
+        };
         // Skipping a string does not check its UTF-8: checked here.
         if simdutf8::basic::from_utf8(&self.buf[range.clone()]).is_err() {
             return Err(not_a_log_file(format!(
