@@ -113,7 +113,7 @@ pub(super) fn streamed_event<'a>(text: &[u8]) -> Result<Item<'a>, ParseError> {
     event(text, None)
 }
 
-/// One entry of `Records` (its JSON text, checked) as a record of its own.
+/// One entry of `Records` (its JSON text, checked UTF-8) as a record of its own.
 fn event<'a>(text: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, ParseError> {
     let fields = match fields_of_text(text) {
         Some(fields) => Ok(Shape::Read(fields)),
@@ -172,13 +172,12 @@ fn event<'a>(text: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Pa
     })
 }
 
-/// The fields of an event read straight off its text, which was checked
-/// as JSON before (by the reader, or by serde_json for a whole file): its
-/// members are walked once, the values not read are passed over by their
-/// strings and brackets, and plain strings are borrowed. `None` for what
-/// is not a plain object of plain keys (no escapes): serde_json reads
-/// those. This is the event parse of CloudTrail's hot path; serde_json's
-/// answer is the reference (the tests compare).
+/// The fields of an event read straight off its text: its members are
+/// walked once, the values not read are skipped by `json_text`, and plain
+/// strings are borrowed. `None` for what is not a plain object of plain
+/// keys (no escapes), and for text that is not JSON: serde_json reads
+/// those, and says what is wrong. This is the event parse of CloudTrail's
+/// hot path; serde_json's answer is the reference (the tests compare).
 fn fields_of_text(text: &[u8]) -> Option<Fields<'_>> {
     let mut fields = Fields {
         empty: true,
@@ -194,11 +193,11 @@ fn fields_of_text(text: &[u8]) -> Option<Fields<'_>> {
             b"userIdentity" => {
                 fields.arn = None;
                 if text.get(start) != Some(&b'{') {
-                    return json_text::checked_value_end(text, start);
+                    return json_text::value_end(text, start);
                 }
                 // Its own members, walked on the way: only `arn` is read.
                 return members(text, start, &mut |key, start| {
-                    let end = json_text::checked_value_end(text, start)?;
+                    let end = json_text::value_end(text, start)?;
                     if key == b"arn" {
                         fields.arn = Some(plain_part(text.get(start..end)?)?);
                     }
@@ -207,11 +206,11 @@ fn fields_of_text(text: &[u8]) -> Option<Fields<'_>> {
             }
             b"description" => {
                 fields.described = true;
-                return json_text::checked_value_end(text, start);
+                return json_text::value_end(text, start);
             }
-            _ => return json_text::checked_value_end(text, start),
+            _ => return json_text::value_end(text, start),
         };
-        let end = json_text::checked_value_end(text, start)?;
+        let end = json_text::value_end(text, start)?;
         *part = Some(plain_part(text.get(start..end)?)?);
         Some(end)
     })?;
