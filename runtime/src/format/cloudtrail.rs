@@ -239,11 +239,9 @@ fn members(
         if t.get(i) != Some(&b'"') {
             return None;
         }
-        let key_end = json_text::string_end(t, i + 1)?;
+        // A key with an escape is serde_json's to read.
+        let key_end = json_text::plain_string_end(t, i + 1)?;
         let key = &t[i + 1..key_end - 1];
-        if key.contains(&b'\\') {
-            return None;
-        }
         let colon = json_text::skip_whitespace(t, key_end);
         if t.get(colon) != Some(&b':') {
             return None;
@@ -261,14 +259,11 @@ fn members(
 /// A value read: a string without escapes borrowed as it is, anything else
 /// (rare for the fields read) by serde_json.
 fn plain_part(value: &[u8]) -> Option<Part<'_>> {
-    match value
-        .strip_prefix(b"\"")
-        .and_then(|v| v.strip_suffix(b"\""))
-    {
-        Some(inner) if !inner.contains(&b'\\') => {
-            Some(Part::Text(Cow::Borrowed(std::str::from_utf8(inner).ok()?)))
-        }
-        _ => serde_json::from_slice(value).ok(),
+    if value.first() == Some(&b'"') && json_text::plain_string_end(value, 1) == Some(value.len()) {
+        let inner = &value[1..value.len() - 1];
+        Some(Part::Text(Cow::Borrowed(std::str::from_utf8(inner).ok()?)))
+    } else {
+        serde_json::from_slice(value).ok()
     }
 }
 

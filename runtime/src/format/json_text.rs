@@ -141,20 +141,7 @@ fn skip_key(t: &[u8], i: usize) -> Option<usize> {
 /// From just after a string's opening quote to just after its closing one.
 pub(crate) fn string_end(t: &[u8], mut i: usize) -> Option<usize> {
     loop {
-        // Whole blocks of 16 bytes that hold no quote, backslash or control
-        // byte are passed over at once: most of a log record.
-        while let Some(block) = t.get(i..i + 16).and_then(|b| <[u8; 16]>::try_from(b).ok()) {
-            let v = u8x16::new(block);
-            let stops = v.simd_eq(u8x16::splat(b'"'))
-                | v.simd_eq(u8x16::splat(b'\\'))
-                | v.min(u8x16::splat(0x1f)).simd_eq(v);
-            let mask = stops.to_bitmask();
-            if mask != 0 {
-                i += mask.trailing_zeros() as usize;
-                break;
-            }
-            i += 16;
-        }
+        i = next_stop(t, i);
         match *t.get(i)? {
             b'"' => return Some(i + 1),
             b'\\' => match *t.get(i + 1)? {
@@ -165,10 +152,37 @@ pub(crate) fn string_end(t: &[u8], mut i: usize) -> Option<usize> {
                 _ => return None,
             },
             // Control characters must be escaped (RFC 8259, section 7).
-            0..0x20 => return None,
-            _ => i += 1,
+            _ => return None,
         }
     }
+}
+
+/// [`string_end`] for a string without escapes: `None` where it has one.
+pub(crate) fn plain_string_end(t: &[u8], i: usize) -> Option<usize> {
+    let i = next_stop(t, i);
+    (t.get(i) == Some(&b'"')).then_some(i + 1)
+}
+
+/// The first quote, backslash or control byte from `i` (or the end of `t`).
+fn next_stop(t: &[u8], mut i: usize) -> usize {
+    // Whole blocks of 16 bytes that hold none are passed over at once: most
+    // of a log record.
+    while let Some(block) = t.get(i..i + 16).and_then(|b| <[u8; 16]>::try_from(b).ok()) {
+        let v = u8x16::new(block);
+        let stops = v.simd_eq(u8x16::splat(b'"'))
+            | v.simd_eq(u8x16::splat(b'\\'))
+            | v.min(u8x16::splat(0x1f)).simd_eq(v);
+        let mask = stops.to_bitmask();
+        if mask != 0 {
+            return i + mask.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    let rest = t.get(i..).unwrap_or_default();
+    i + rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(rest.len())
 }
 
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` from `i`.
