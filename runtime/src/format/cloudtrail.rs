@@ -217,16 +217,15 @@ fn fields_of_text(text: &[u8]) -> Option<Fields<'_>> {
     (json_text::skip_whitespace(text, end) == text.len()).then_some(fields)
 }
 
-/// Walks the object `text` holds from `start`: `value` is called with each
-/// member's key and where its value starts, and says where that ends.
+/// Walks the object that starts at `start` in `t`: `value` is called with
+/// each member's key and where its value starts, and says where that ends.
 /// Where the object ends; `None` if that is not an object with plain keys
 /// (no escapes), or `value` says `None`.
 fn members(
-    text: &[u8],
+    t: &[u8],
     start: usize,
     value: &mut dyn FnMut(&[u8], usize) -> Option<usize>,
 ) -> Option<usize> {
-    let t = text;
     let mut i = json_text::skip_whitespace(t, start);
     if t.get(i) != Some(&b'{') {
         return None;
