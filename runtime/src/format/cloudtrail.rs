@@ -133,6 +133,38 @@ fn event<'a>(text: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Pa
             )));
         }
     };
+    event_of(text, fields, earlier)
+}
+
+/// The record of the event `text` whose `fields` were read.
+fn event_of<'a>(
+    text: &[u8],
+    fields: Fields<'_>,
+    earlier: Option<DateTime<Utc>>,
+) -> Result<Item<'a>, ParseError> {
+    let (event_type, timestamp, description) = record_of(&fields, earlier)?;
+    Ok(Item {
+        tag: Some(tag(event_type)),
+        timestamp,
+        body: Body::JsonOwned(with_description(text, &fields, description)?),
+    })
+}
+
+/// `aws.cloudtrail.<eventType>`.
+fn tag(event_type: Option<&str>) -> String {
+    format!("aws.cloudtrail.{}", event_type.unwrap_or(NO_EVENT_TYPE))
+}
+
+/// The type an event is tagged by, its time, and its description's parts.
+type RecordOf<'f> = (Option<&'f str>, Option<DateTime<Utc>>, [Cow<'f, str>; 4]);
+
+/// What an event's `fields` make of its record: the type it is tagged by,
+/// its time (`earlier` where it has none), and the parts of its
+/// description.
+fn record_of<'f>(
+    fields: &'f Fields<'_>,
+    earlier: Option<DateTime<Utc>>,
+) -> Result<RecordOf<'f>, ParseError> {
     // Events of older versions (and AWS's documentation examples) have no
     // `eventType`: tagged `aws.cloudtrail.None`, as the original slips did.
     let event_type = match &fields.event_type {
@@ -162,14 +194,40 @@ fn event<'a>(text: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Pa
         part(fields.arn.as_ref()),
         part(fields.source_ip.as_ref()),
     ];
-    Ok(Item {
-        tag: Some(format!(
-            "aws.cloudtrail.{}",
-            event_type.unwrap_or(NO_EVENT_TYPE)
-        )),
-        timestamp,
-        body: Body::JsonOwned(with_description(text, &fields, description)?),
-    })
+    Ok((event_type, timestamp, description))
+}
+
+/// Where the reader found the fields of an event it cut (ranges of the
+/// event's text, start and length): the parser's side reads them there
+/// instead of walking the event again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prepared {
+    event_type: Option<(u32, u32)>,
+    event_time: Option<(u32, u32)>,
+    event_name: Option<(u32, u32)>,
+    source_ip: Option<(u32, u32)>,
+    arn: Option<(u32, u32)>,
+    described: bool,
+    empty: bool,
+}
+
+/// Walks the event that starts at `start` in `text`, where the reader cuts
+/// it, noting where its fields are; where the event ends. `None` for what
+/// is not a plain event (a key with an escape...) whole in `text`, or is
+/// not UTF-8: the reader cuts that one as it always did.
+pub(crate) fn prepare_event(text: &[u8], start: usize) -> Option<(usize, Prepared)> {
+    let (end, prepared) = locate_fields(text, start)?;
+    simdutf8::basic::from_utf8(&text[start..end]).ok()?;
+    Some((end, prepared))
+}
+
+/// The record of an event the reader cut and `prepared`: as
+/// [`streamed_event`] makes it, from the fields where the reader found them.
+pub(super) fn prepared_event<'a>(text: &[u8], prepared: Prepared) -> Result<Item<'a>, ParseError> {
+    match fields_found(text, prepared) {
+        Some(fields) => event_of(text, fields, None),
+        None => streamed_event(text),
+    }
 }
 
 /// The fields of an event read straight off its text: its members are
@@ -179,42 +237,76 @@ fn event<'a>(text: &[u8], earlier: Option<DateTime<Utc>>) -> Result<Item<'a>, Pa
 /// those, and says what is wrong. This is the event parse of CloudTrail's
 /// hot path; serde_json's answer is the reference (the tests compare).
 fn fields_of_text(text: &[u8]) -> Option<Fields<'_>> {
-    let mut fields = Fields {
+    let start = json_text::skip_whitespace(text, 0);
+    let (end, found) = locate_fields(text, start)?;
+    if json_text::skip_whitespace(text, end) != text.len() {
+        return None;
+    }
+    fields_found(&text[start..], found)
+}
+
+/// Where the fields of the event that starts at `start` in `text` are, and
+/// where it ends: one walk of its members, which checks it as JSON.
+fn locate_fields(text: &[u8], start: usize) -> Option<(usize, Prepared)> {
+    let mut found = Prepared {
         empty: true,
-        ..Fields::default()
+        ..Prepared::default()
     };
-    let end = members(text, 0, &mut |key, start| {
-        fields.empty = false;
-        let part = match key {
-            b"eventType" => &mut fields.event_type,
-            b"eventTime" => &mut fields.event_time,
-            b"eventName" => &mut fields.event_name,
-            b"sourceIPAddress" => &mut fields.source_ip,
+    // A value's text, as a range of the event.
+    let at = |from: usize, to: usize| Some(((from - start) as u32, (to - from) as u32));
+    let end = members(text, start, &mut |key, from| {
+        found.empty = false;
+        let field = match key {
+            b"eventType" => &mut found.event_type,
+            b"eventTime" => &mut found.event_time,
+            b"eventName" => &mut found.event_name,
+            b"sourceIPAddress" => &mut found.source_ip,
             b"userIdentity" => {
-                fields.arn = None;
-                if text.get(start) != Some(&b'{') {
-                    return json_text::value_end(text, start);
+                found.arn = None;
+                if text.get(from) != Some(&b'{') {
+                    return json_text::value_end(text, from);
                 }
                 // Its own members, walked on the way: only `arn` is read.
-                return members(text, start, &mut |key, start| {
-                    let end = json_text::value_end(text, start)?;
+                return members(text, from, &mut |key, from| {
+                    let to = json_text::value_end(text, from)?;
                     if key == b"arn" {
-                        fields.arn = Some(plain_part(text.get(start..end)?)?);
+                        found.arn = at(from, to);
                     }
-                    Some(end)
+                    Some(to)
                 });
             }
             b"description" => {
-                fields.described = true;
-                return json_text::value_end(text, start);
+                found.described = true;
+                return json_text::value_end(text, from);
             }
-            _ => return json_text::value_end(text, start),
+            _ => return json_text::value_end(text, from),
         };
-        let end = json_text::value_end(text, start)?;
-        *part = Some(plain_part(text.get(start..end)?)?);
-        Some(end)
+        let to = json_text::value_end(text, from)?;
+        *field = at(from, to);
+        Some(to)
     })?;
-    (json_text::skip_whitespace(text, end) == text.len()).then_some(fields)
+    Some((end, found))
+}
+
+/// The fields `found` in `event` (its text, from its start), read: `None`
+/// where one is not plain (serde_json reads the event then).
+fn fields_found(event: &[u8], found: Prepared) -> Option<Fields<'_>> {
+    let part = |range: Option<(u32, u32)>| match range {
+        Some((at, len)) => event
+            .get(at as usize..(at + len) as usize)
+            .and_then(plain_part)
+            .map(Some),
+        None => Some(None),
+    };
+    Some(Fields {
+        event_type: part(found.event_type)?,
+        event_time: part(found.event_time)?,
+        event_name: part(found.event_name)?,
+        source_ip: part(found.source_ip)?,
+        arn: part(found.arn)?,
+        described: found.described,
+        empty: found.empty,
+    })
 }
 
 /// Walks the object that starts at `start` in `t`: `value` is called with
@@ -989,6 +1081,44 @@ mod tests {
         }
         assert_eq!(fields_of_text(b"{}"), serde_fields("{}"));
         assert_eq!(fields_of_text(b" {} "), serde_fields(" {} "));
+    }
+
+    #[test]
+    fn events_whose_fields_the_reader_found_make_the_same_records() {
+        let events = [
+            ASSUME_ROLE.to_string(),
+            CONSOLE_LOGIN.to_string(),
+            GET_OBJECT.to_string(),
+            ROTATE_KEY.to_string(),
+            r#"{"eventName":"X","eventType":null}"#.to_string(),
+            r#"{"eventName":7,"eventType":"","sourceIPAddress":"a\"b"}"#.to_string(),
+            r#"{"userIdentity":{"arn":"arn:x"},"eventTime":1763799330}"#.to_string(),
+            r#"{"userIdentity":{"arn":"first"},"userIdentity":[]}"#.to_string(),
+            r#"{"eventType":"A","description":"mine"}"#.to_string(),
+            r#"{"eventType":"Aws\u0041piCall"}"#.to_string(),
+            r#"{"eventType":7}"#.to_string(),
+            r#"{"eventTime":"yesterday"}"#.to_string(),
+            "{}".to_string(),
+        ];
+        for event in &events {
+            // Where the reader cuts it: amid other text.
+            let text = format!("[{event}, 1]");
+            let (end, prepared) =
+                prepare_event(text.as_bytes(), 1).unwrap_or_else(|| panic!("prepared: {event}"));
+            assert_eq!(&text[1..end], event);
+            let made = prepared_event(event.as_bytes(), prepared).map_err(|e| e.to_string());
+            let expected = streamed_event(event.as_bytes()).map_err(|e| e.to_string());
+            assert_eq!(made, expected, "{event}");
+        }
+        // Cut as they always were, and made by the parser's side.
+        for event in [
+            &br#"{"event\u0054ype":"A"}"#[..],
+            br#"{"eventType":"A""#,
+            b"[1]",
+            b"{\"a\":\"caf\xe9\"}",
+        ] {
+            assert!(prepare_event(event, 0).is_none(), "{event:?}");
+        }
     }
 
     #[test]

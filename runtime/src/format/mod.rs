@@ -27,6 +27,7 @@ mod tagged;
 pub mod time;
 mod vpc_flow;
 
+pub(crate) use cloudtrail::{Prepared, prepare_event};
 pub use item::{Body, Item, Out, ParseError, json_error, set_excerpt_chars};
 
 use crate::object::{Cut, LineCheck};
@@ -141,15 +142,17 @@ impl<'c> ObjectParser<'c> {
         out: &mut Out<'a>,
         scratch: &mut Out<'a>,
     ) -> Result<(), ParseError> {
-        self.apply_checked(record, false, out, scratch)
+        self.apply_checked(record, false, None, out, scratch)
     }
 
     /// [`ObjectParser::apply`], for a record that passed [`ObjectParser::line_check`]
-    /// when `checked`: it is not checked again.
-    pub fn apply_checked<'a>(
+    /// when `checked`: it is not checked again; or for a CloudTrail event
+    /// whose fields the reader found (`prepared`).
+    pub(crate) fn apply_checked<'a>(
         &mut self,
         record: &'a [u8],
         checked: bool,
+        prepared: Option<Prepared>,
         out: &mut Out<'a>,
         scratch: &mut Out<'a>,
     ) -> Result<(), ParseError> {
@@ -158,8 +161,11 @@ impl<'c> ObjectParser<'c> {
             Cut::Events => {
                 let index = self.index;
                 self.index += 1;
-                let event = cloudtrail::streamed_event(record)
-                    .map_err(|e| ParseError::new(format!("Records[{index}]: {e}")))?;
+                let event = match prepared {
+                    Some(prepared) => cloudtrail::prepared_event(record, prepared),
+                    None => cloudtrail::streamed_event(record),
+                }
+                .map_err(|e| ParseError::new(format!("Records[{index}]: {e}")))?;
                 out.push(event);
             }
             // Checked JSON text: `json` passes it on as it is.

@@ -556,9 +556,13 @@ async fn process_object<H: Handler, S: ObjectStore>(
                 Some(Early::Parse { kept }) => kept,
                 None => true,
             };
-            if let Err(error) =
-                parser.apply_checked(record, block.checked(), &mut out, &mut scratch)
-            {
+            if let Err(error) = parser.apply_checked(
+                record,
+                block.checked(),
+                piece.prepared,
+                &mut out,
+                &mut scratch,
+            ) {
                 match on_parse_error {
                     OnParseError::Fail => {
                         let error = anyhow!("{}: {error}", at());

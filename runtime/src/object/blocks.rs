@@ -8,6 +8,8 @@ use tokio::sync::mpsc;
 
 use slips_contract::config::Multiline;
 
+use crate::format::Prepared;
+
 use super::ObjectBody;
 use super::decode::{self, Compression};
 use super::entries;
@@ -65,6 +67,7 @@ struct Span {
     lines: u32,
     size: u64,
     too_large: bool,
+    prepared: Option<Prepared>,
 }
 
 /// One record of a block.
@@ -79,6 +82,8 @@ pub struct Piece<'a> {
     pub too_large: bool,
     /// Its size as read (more than `bytes` holds when too large).
     pub size: u64,
+    /// Where the reader found a CloudTrail event's fields.
+    pub(crate) prepared: Option<Prepared>,
 }
 
 impl Block {
@@ -125,6 +130,16 @@ impl Block {
 
     /// Ends the record whose bytes were appended since the last one's end.
     pub(crate) fn end_record(&mut self, lines: u32, size: u64, too_large: bool) {
+        self.end_span(lines, size, too_large, None);
+    }
+
+    /// Adds one CloudTrail event, with where the reader found its fields.
+    pub(super) fn push_prepared(&mut self, event: &[u8], prepared: Prepared) {
+        self.bytes.extend_from_slice(event);
+        self.end_span(1, event.len() as u64, false, Some(prepared));
+    }
+
+    fn end_span(&mut self, lines: u32, size: u64, too_large: bool, prepared: Option<Prepared>) {
         let end = self.bytes.len();
         if let Layout::Listed(spans) = &mut self.layout {
             spans.push(Span {
@@ -132,6 +147,7 @@ impl Block {
                 lines,
                 size,
                 too_large,
+                prepared,
             });
         }
     }
@@ -166,6 +182,7 @@ impl Block {
                 lines: 1,
                 too_large: false,
                 size: bytes.len() as u64,
+                prepared: None,
             }
         }
         let layout = &self.layout;
@@ -179,6 +196,7 @@ impl Block {
                     lines: span.lines,
                     too_large: span.too_large,
                     size: span.size,
+                    prepared: span.prepared,
                 })
             }
             Layout::Whole => rest.take().map(one),
@@ -574,13 +592,37 @@ mod tests {
 
     #[tokio::test]
     async fn a_log_file_is_cut_into_its_events_in_blocks() {
+        // Where a plain event's fields are is noted as it is cut; one with
+        // an escape in a key is cut as text alone.
         let event = r#"{"eventType":"AwsApiCall","eventName":"GetObject","n":[1,{"a":"}]"}]}"#;
+        let escaped = r#"{"event\u0054ype":"AwsApiCall"}"#;
         let count = 3 * BLOCK_BYTES / event.len();
-        let list = vec![event; count].join(",\n  ");
+        let mut list = vec![event; count];
+        list[count / 2] = escaped;
+        let list = list.join(",\n  ");
         let file = format!("{{\"digest\": null,\n \"Records\": [\n  {list}\n ], \"n\": 12345}}\n");
-        let got = events(file.as_bytes()).await.unwrap();
+        let mut blocks =
+            Blocks::spawn(Box::new(Cursor::new(file.into_bytes())), Cut::Events).unwrap();
+        let mut got = Vec::new();
+        while let Some(block) = blocks.next().await {
+            for piece in block.unwrap().records() {
+                got.push((
+                    String::from_utf8_lossy(piece.bytes).into_owned(),
+                    piece.prepared.is_some(),
+                ));
+            }
+        }
         assert_eq!(got.len(), count);
-        assert!(got.iter().all(|e| e == event));
+        for (i, (bytes, prepared)) in got.iter().enumerate() {
+            if i == count / 2 {
+                assert_eq!((bytes.as_str(), *prepared), (escaped, false));
+            } else {
+                // One that runs past what was read is cut as text alone too.
+                assert_eq!(bytes, event, "event {i}");
+            }
+        }
+        let prepared = got.iter().filter(|(_, prepared)| *prepared).count();
+        assert!(prepared > count * 99 / 100, "{prepared} of {count}");
         assert_eq!(
             events(br#"{"Records":[]}"#).await.unwrap(),
             Vec::<String>::new()

@@ -14,7 +14,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use tokio::sync::mpsc;
 
 use super::blocks::{BLOCK_BYTES, Block, MAX_RECORD_BYTES, Spares};
-use crate::format::json_text;
+use crate::format::{self, json_text};
 
 /// The key whose list holds the events.
 const RECORDS: &str = "Records";
@@ -90,8 +90,20 @@ pub(super) fn cut_events(
                 doc.expect(b',', "`,` or `]` after an event")?;
             }
             first_event = false;
-            let event = doc.raw_value()?;
-            block.push(&doc.buf[event]);
+            // The walk that finds where an event ends notes where its
+            // fields are, for the parser's side (most events; any other is
+            // cut as it always was).
+            doc.peek()?;
+            match format::prepare_event(&doc.buf, doc.pos) {
+                Some((end, prepared)) => {
+                    block.push_prepared(&doc.buf[doc.pos..end], prepared);
+                    doc.pos = end;
+                }
+                None => {
+                    let event = doc.raw_value()?;
+                    block.push(&doc.buf[event]);
+                }
+            }
             if block.bytes.len() >= BLOCK_BYTES {
                 let full = std::mem::replace(&mut block, Block::listed_in(spares.take()));
                 if tx.blocking_send(Ok(full)).is_err() {
