@@ -22,7 +22,18 @@ fn is_json_value(t: &[u8]) -> bool {
 /// Where the JSON value that starts at `start` ends (the index after it),
 /// its grammar checked; `None` if no value starts there or it is not JSON.
 /// A number that ends at the end of `t` may go on in text not read yet.
+#[inline(always)]
 pub(crate) fn value_end(t: &[u8], start: usize) -> Option<usize> {
+    // A string alone, as most values a reader skips or reads: nothing to
+    // nest, so not the call below.
+    if t.get(start) == Some(&b'"') {
+        return string_end(t, start + 1);
+    }
+    nested_value_end(t, start)
+}
+
+/// [`value_end`] for any value.
+fn nested_value_end(t: &[u8], start: usize) -> Option<usize> {
     let mut open = Open::default();
     let mut i = start;
     'value: loop {
@@ -128,7 +139,11 @@ impl Open {
 /// The first index from `i` that holds no whitespace.
 #[inline(always)]
 pub(crate) fn skip_whitespace(t: &[u8], mut i: usize) -> usize {
-    while matches!(t.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+    // Most often there is none: one comparison says so.
+    while let Some(&b) = t.get(i)
+        && b <= b' '
+        && matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    {
         i += 1;
     }
     i
