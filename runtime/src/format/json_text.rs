@@ -339,6 +339,28 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_serde_json_wherever_a_string_ends() {
+        // A line's last string is read as the text's last 16 bytes: a quote,
+        // backslash or control byte at each place in them, and before them.
+        for len in 0..40 {
+            for at in 0..=len {
+                for byte in [b'"', b'\\', b'\n', b'\x01', b'a', 0xc3] {
+                    let mut inner = vec![b'a'; len];
+                    inner.insert(at, byte);
+                    for (open, close) in [
+                        (&b"\""[..], &b"\""[..]),
+                        (b"[\"", b"\"]"),
+                        (b"{\"k\":\"", b"\"}"),
+                    ] {
+                        let text = [open, &inner, close].concat();
+                        assert_agrees(&text);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn agrees_with_serde_json_on_mutated_records() {
         let records: [&[u8]; 3] = [
             br#"{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/app/s"},"eventTime":"2026-11-22T08:00:00Z","requestParameters":{"key":"exports/part-00000001.parquet","size":-12.5e-3},"responseElements":null,"readOnly":true,"resources":[{"ARN":"arn:aws:s3:::b/k"},[],{}]}"#,
