@@ -659,6 +659,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn errors_far_into_a_log_file_name_their_byte() {
+        // Blocks sent and the read window moved on: the place still counts
+        // from the start of the file.
+        let event = r#"{"eventType":"AwsApiCall","eventName":"GetObject"}"#;
+        let mut file = b"{\"Records\": [".to_vec();
+        for _ in 0..3 * BLOCK_BYTES / event.len() {
+            file.extend_from_slice(event.as_bytes());
+            file.extend_from_slice(b", ");
+        }
+        let at = file.len() + 1;
+        file.extend_from_slice(b"{\"a\":\"caf\xe9\"}]}");
+        let error = events(&file).await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("a value that is not UTF-8 text at byte {at}")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
     async fn whole_objects_are_one_block() {
         let data = b"{\"Records\": []}\n{\"more\": 1}".to_vec();
         assert_eq!(collect(data.clone(), true).await.unwrap(), vec![data]);
