@@ -390,8 +390,10 @@ fn with_description(
     json.extend_from_slice(br#""description":"#);
     // Parts with nothing to escape (the rule: they were plain strings in
     // the event) are written as they are, without a String built first.
-    let needs_escape = |part: &str| part.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-    if parts.iter().any(|part| needs_escape(part)) {
+    if parts
+        .iter()
+        .any(|part| json_text::needs_escape(part.as_bytes()))
+    {
         let description = format!("{event_type} {name} by {arn} on {source}");
         serde_json::to_writer(&mut json, &description).map_err(json_failed)?;
     } else {

@@ -180,6 +180,12 @@ pub(crate) fn string_end(t: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
+/// Whether `text` holds a byte a JSON string must escape (a quote, a
+/// backslash or a control byte).
+pub(crate) fn needs_escape(text: &[u8]) -> bool {
+    next_stop(text, 0) < text.len()
+}
+
 /// [`string_end`] for a string without escapes: `None` where it has one.
 pub(crate) fn plain_string_end(t: &[u8], i: usize) -> Option<usize> {
     let i = next_stop(t, i);
@@ -357,6 +363,21 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn needs_escape_finds_each_byte_a_string_must_escape() {
+        let escaped = |text: &[u8]| text.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        for len in 0..40 {
+            for at in 0..=len {
+                for byte in [b'"', b'\\', b'\n', 0x1f, b' ', b'a', 0xc3] {
+                    let mut text = vec![b'a'; len];
+                    text.insert(at, byte);
+                    assert_eq!(needs_escape(&text), escaped(&text), "{text:?}");
+                }
+            }
+            assert!(!needs_escape(&vec![b'a'; len]));
         }
     }
 
