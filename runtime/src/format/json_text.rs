@@ -102,27 +102,27 @@ enum Container {
 }
 
 /// The open containers, a bit each (1 for an object), innermost in bit 0 of
-/// `top`; deeper than 128, the outer ones wait in `below`.
+/// `top`; deeper than 64, the outer ones wait in `below`.
 #[derive(Default)]
 struct Open {
     depth: usize,
-    top: u128,
-    below: Vec<u128>,
+    top: u64,
+    below: Vec<u64>,
 }
 
 impl Open {
     fn push(&mut self, container: Container) {
-        if self.depth > 0 && self.depth.is_multiple_of(128) {
+        if self.depth > 0 && self.depth.is_multiple_of(64) {
             self.below.push(self.top);
         }
-        self.top = (self.top << 1) | u128::from(matches!(container, Container::Object));
+        self.top = (self.top << 1) | u64::from(matches!(container, Container::Object));
         self.depth += 1;
     }
 
     fn pop(&mut self) {
         self.top >>= 1;
         self.depth -= 1;
-        if self.depth > 0 && self.depth.is_multiple_of(128) {
+        if self.depth > 0 && self.depth.is_multiple_of(64) {
             self.top = self.below.pop().unwrap_or_default();
         }
     }
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn nests_as_deep_as_serde_json_does() {
-        for depth in [1, 127, 128, 129, 256, 257, 1000] {
+        for depth in [1, 63, 64, 65, 127, 128, 129, 256, 257, 1000] {
             let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             let mixed = format!("{}1{}", "[{\"a\":".repeat(depth), "}]".repeat(depth));
             let crossed = format!("{}1{}", "[{\"a\":".repeat(depth), "]}".repeat(depth));
