@@ -9,8 +9,11 @@
 //! (default 200 MB of ~1 KB CloudTrail-like events): JSON lines read with
 //! `s3-lines, json`, or with `cloudtrail` one CloudTrail log file
 //! (`{"Records": [...]}`) read with `s3-text, json, cloudtrail`. Prints MB/s
-//! of uncompressed data, records/s, and the ratio to `gzip -dc`; peak RSS of
-//! the process is printed at the end. `rules`: application log lines read
+//! of uncompressed data, records/s, and the ratio to `gzip -dc`; then the
+//! CPU time per GB of the peers, of one core's decompression and of Main,
+//! with the bound two cores put on Main at its CPU per GB (it decompresses
+//! on one thread and parses on another); peak RSS of the process is
+//! printed at the end. `rules`: application log lines read
 //! with plain `s3-lines` and with each record rule (multiline, redaction,
 //! a filter), each as a ratio to plain in the same run.
 //! `SLIPS_BENCH_MAIN_ONLY=N` runs Main alone N times and prints nothing, for
@@ -125,6 +128,9 @@ fn main() -> anyhow::Result<()> {
     ];
     let mut floor_times = vec![Vec::new(); floors.len()];
     let mut ours = Vec::new();
+    // CPU seconds of all runs: the peers' (as children), one-core
+    // decompression's, and Main's (both its threads).
+    let (mut peer_cpu, mut decompress_cpu, mut our_cpu) = (vec![0.0; peers.len()], 0.0, 0.0);
     if let Some(runs) = std::env::var("SLIPS_BENCH_MAIN_ONLY")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -140,12 +146,19 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     for _ in 0..3 {
-        for (program, times) in peers.iter().zip(&mut peer_times) {
+        for ((program, times), cpu) in peers.iter().zip(&mut peer_times).zip(&mut peer_cpu) {
+            let before = Cpu::now()?;
             times.push(time(|| decompress_with(program, &file))?);
+            *cpu += Cpu::now()?.children - before.children;
         }
         for ((_, kind), times) in floors.iter().zip(&mut floor_times) {
+            let before = Cpu::now()?;
             times.push(time(|| floor(&file, compression, *kind).map(|_| ()))?);
+            if *kind == Floor::Decompress {
+                decompress_cpu += Cpu::now()?.this - before.this;
+            }
         }
+        let before = Cpu::now()?;
         ours.push(time(|| {
             let out = runtime.block_on(main::process::<Count, _>(
                 &config,
@@ -159,7 +172,9 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         })?);
+        our_cpu += Cpu::now()?.this - before.this;
     }
+    let ours_total: f64 = ours.iter().map(Duration::as_secs_f64).sum();
     let ours = best(&ours);
     for (program, times) in peers.iter().zip(&peer_times) {
         println!(
@@ -197,6 +212,22 @@ fn main() -> anyhow::Result<()> {
     println!(
         "ratio slips / floor with the other core checking JSON: {:.0}%",
         100.0 * best(&floor_times[2]) / ours
+    );
+    // What bounds Main: it decompresses and parses on two cores, so it can
+    // go no faster than two cores' worth of its CPU time per byte.
+    let runs = 3.0 * size_mb / 1000.0;
+    for (program, cpu) in peers.iter().zip(&peer_cpu) {
+        println!("CPU per GB: {program} -dc {:.2} s", cpu / runs);
+    }
+    println!(
+        "CPU per GB: decompress to memory {:.2} s; slips Main {:.2} s, {:.2} cores busy",
+        decompress_cpu / runs,
+        our_cpu / runs,
+        our_cpu / ours_total
+    );
+    println!(
+        "bound on two cores at Main's CPU per GB: {:7.0} MB/s",
+        2.0 * 1000.0 * runs / our_cpu
     );
     if let Ok(status) = std::fs::read_to_string("/proc/self/status")
         && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
@@ -344,6 +375,36 @@ fn write_app_log(path: &Path, bytes: usize) -> anyhow::Result<usize> {
     }
     gz.finish()?.flush()?;
     Ok(written)
+}
+
+/// CPU seconds used so far, from `/proc/self/stat` (kept to 10 ms).
+struct Cpu {
+    /// By every thread of this process, ended ones included.
+    this: f64,
+    /// By children this process has waited for.
+    children: f64,
+}
+
+impl Cpu {
+    fn now() -> anyhow::Result<Cpu> {
+        let stat = std::fs::read_to_string("/proc/self/stat")?;
+        // After the command's name: state, then fields 4 on; utime, stime,
+        // cutime and cstime are fields 14 to 17.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ticks: Vec<f64> = after_name
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        anyhow::ensure!(ticks.len() == 4, "/proc/self/stat: {stat}");
+        // USER_HZ, 100 on every Linux architecture slips builds for.
+        let seconds = |t: f64| t / 100.0;
+        Ok(Cpu {
+            this: seconds(ticks[0] + ticks[1]),
+            children: seconds(ticks[2] + ticks[3]),
+        })
+    }
 }
 
 /// The fastest of `times`, in seconds.
