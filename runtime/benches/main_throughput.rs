@@ -77,7 +77,10 @@ fn main() -> anyhow::Result<()> {
     let document = std::env::args().any(|a| a == "cloudtrail");
     // The compression of the sample, and the peers that decompress it.
     let (compression, peer_programs): (&str, &[&str]) = if std::env::args().any(|a| a == "zstd") {
-        ("zstd", &["zstd"])
+        // zstd reads and writes on threads of its own by default (asyncio,
+        // zstd 1.5.3 on): its wall time then varies up to 2x between runs
+        // here, which the single-threaded variant does not.
+        ("zstd", &["zstd", "zstd --no-asyncio"])
     } else if std::env::args().any(|a| a == "bzip2") {
         ("bzip2", &["bzip2"])
     } else {
@@ -424,12 +427,20 @@ fn time(mut work: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration
 }
 
 fn installed(program: &str) -> bool {
-    Command::new(program)
+    command(program)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// A peer's command: its program, then any options (`zstd --no-asyncio`).
+fn command(peer: &str) -> Command {
+    let mut words = peer.split_whitespace();
+    let mut command = Command::new(words.next().unwrap_or_default());
+    command.args(words);
+    command
 }
 
 /// Decompresses `file` into a 1 MiB buffer, over and over, as Main's
@@ -492,7 +503,7 @@ fn floor(file: &Path, compression: &str, kind: Floor) -> anyhow::Result<usize> {
 }
 
 fn decompress_with(program: &str, file: &Path) -> anyhow::Result<()> {
-    let status = Command::new(program)
+    let status = command(program)
         .arg("-dc")
         .arg(file)
         .stdout(Stdio::null())
