@@ -163,3 +163,14 @@ impl<'a> Record<'a> {
         )
     }
 }
+
+/// What a panic said, from its payload.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".into()
+    }
+}

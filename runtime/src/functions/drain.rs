@@ -7,7 +7,7 @@
 use crate::config::Config;
 use crate::error_table::{ErrorItem, ErrorStore, Failure, Malformed, Selection};
 use crate::event::{Lane, ObjectEvent, PerLane};
-use crate::failures::{self, FailureKind, FailureQueue, QueuedFailure};
+use crate::failures::{self, BatchRange, FailureKind, FailureQueue, QueuedFailure};
 use crate::functions::dispatcher::LaneBatch;
 use crate::functions::event_pusher;
 use crate::lanes::{LaneReader, LaneWriter, ReadBack};
@@ -222,11 +222,8 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
         FailureKind::Events { events, .. } => (events, Vec::new()),
         FailureKind::LaneBatch(range) => {
             let ReadBack { lane, records } = lanes.read(&range).await?;
-            if records.is_empty() {
-                return Ok(Err(format!(
-                    "no record of {} {} from {} is left in the stream (expired)",
-                    range.stream_arn, range.shard_id, range.start_sequence_number
-                )));
+            if let Some(why) = incomplete(&range, &records) {
+                return Ok(Err(why));
             }
             let records = records
                 .iter()
@@ -266,6 +263,37 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
 
 /// Puts events back on their lanes (`fallback` for one that names none),
 /// one put per lane, unless `dry_run`; the counts.
+/// Why `records`, read back from a lane, are not the whole batch `range`
+/// names, if they are not. A stream drops its oldest records first, so a
+/// batch past its retention loses its start: replaying the rest and
+/// deleting the message would hide the loss, so the message stays.
+fn incomplete(range: &BatchRange, records: &[(String, Vec<u8>)]) -> Option<String> {
+    let at = format!(
+        "{} {} from {}",
+        range.stream_arn, range.shard_id, range.start_sequence_number
+    );
+    let Some((first, _)) = records.first() else {
+        return Some(format!("no record of {at} is left in the stream (expired)"));
+    };
+    if *first != range.start_sequence_number {
+        return Some(format!(
+            "the first records of {at} are gone from the stream (expired): {} of {} are left, \
+             from {first}",
+            records.len(),
+            range.batch_size
+        ));
+    }
+    // Batch info without a size (0) leaves only the start to check.
+    if range.batch_size > 0 && records.len() as u64 != range.batch_size {
+        return Some(format!(
+            "{} of the {} records of {at} were read back",
+            records.len(),
+            range.batch_size
+        ));
+    }
+    None
+}
+
 async fn put_back<'a, W: LaneWriter>(
     lanes: &W,
     events: impl Iterator<Item = &'a ObjectEvent> + Clone,
@@ -288,4 +316,48 @@ async fn put_back<'a, W: LaneWriter>(
         counts[lane] += on_lane.len();
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(start: &str, batch_size: u64) -> BatchRange {
+        BatchRange {
+            stream_arn: "arn:aws:kinesis:us-east-1:123456789012:stream/slow".into(),
+            shard_id: "shardId-000000000000".into(),
+            start_sequence_number: start.into(),
+            end_sequence_number: "49003".into(),
+            batch_size,
+            approximate_arrival_of_first_record: None,
+        }
+    }
+
+    fn records(sequence_numbers: &[&str]) -> Vec<(String, Vec<u8>)> {
+        sequence_numbers
+            .iter()
+            .map(|s| (s.to_string(), b"{}".to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn a_whole_batch_read_back_is_complete() {
+        let read = records(&["49001", "49002", "49003"]);
+        assert_eq!(incomplete(&range("49001", 3), &read), None);
+        // Batch info without a size: the start is all there is to check.
+        assert_eq!(incomplete(&range("49001", 0), &read), None);
+    }
+
+    #[test]
+    fn a_batch_whose_start_expired_stays_in_the_queue() {
+        let why =
+            incomplete(&range("49001", 3), &records(&["49002", "49003"])).expect("incomplete");
+        assert!(why.contains("first records"), "{why}");
+        assert!(why.contains("2 of 3 are left, from 49002"), "{why}");
+        let why = incomplete(&range("49001", 3), &[]).expect("incomplete");
+        assert!(why.contains("no record"), "{why}");
+        let why =
+            incomplete(&range("49001", 3), &records(&["49001", "49003"])).expect("incomplete");
+        assert!(why.contains("2 of the 3 records"), "{why}");
+    }
 }

@@ -373,7 +373,12 @@ async fn catch_panic<T>(work: impl Future<Output = T>) -> anyhow::Result<T> {
     AssertUnwindSafe(work)
         .catch_unwind()
         .await
-        .map_err(|panic| anyhow!("the handler panicked: {}", panic_message(panic.as_ref())))
+        .map_err(|panic| {
+            anyhow!(
+                "the handler panicked: {}",
+                crate::handler::panic_message(panic.as_ref())
+            )
+        })
 }
 
 /// An error as one bounded message: the whole chain, cut at
@@ -643,16 +648,6 @@ async fn process_object<H: Handler, S: ObjectStore>(
     }
     .emit();
     Ok(())
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        text.to_string()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "(no message)".into()
-    }
 }
 
 #[cfg(test)]

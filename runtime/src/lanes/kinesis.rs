@@ -6,8 +6,8 @@ use std::time::Instant;
 use aws_sdk_kinesis::error::SdkError;
 use aws_sdk_kinesis::operation::put_records::PutRecordsError;
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_kinesis::types::ShardIteratorType;
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, PutRecordsResultEntry};
 
 use super::{LaneError, LaneReader, LaneWriter, ReadBack, encode};
 use crate::backoff::{Backoff, DEFAULT_BUDGET};
@@ -73,7 +73,6 @@ impl KinesisLanes {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let count = entries.len();
             let reason = match self
                 .client
                 .put_records()
@@ -82,34 +81,15 @@ impl KinesisLanes {
                 .send()
                 .await
             {
-                Ok(output) if output.failed_record_count().unwrap_or(0) == 0 => return Ok(()),
                 Ok(output) => {
                     // PutRecords answers 200 with per-record failures: keep only those.
-                    let results = output.records();
-                    let mut first_error = String::new();
-                    entries = entries
-                        .into_iter()
-                        .zip(results)
-                        .filter(|(_, result)| result.error_code().is_some())
-                        .map(|(entry, result)| {
-                            if first_error.is_empty() {
-                                first_error = format!(
-                                    "{}: {}",
-                                    result.error_code().unwrap_or_default(),
-                                    result.error_message().unwrap_or_default()
-                                );
-                            }
-                            entry
-                        })
-                        .collect();
-                    if entries.is_empty() {
-                        // The counts disagreed with the per-record results; nothing is marked failed.
+                    let failed = output.failed_record_count().unwrap_or(0);
+                    let (rejected, reason) = rejected(entries, output.records(), failed);
+                    if rejected.is_empty() {
                         return Ok(());
                     }
-                    format!(
-                        "{} of {count} records rejected ({first_error})",
-                        entries.len()
-                    )
+                    entries = rejected;
+                    reason
                 }
                 Err(error) => {
                     let permanent = is_permanent(&error);
@@ -272,5 +252,110 @@ fn partition_key(event: &ObjectEvent) -> String {
     match key.char_indices().nth(MAX_PARTITION_KEY_CHARS) {
         Some((cut, _)) => key[..cut].to_string(),
         None => key,
+    }
+}
+
+/// The entries of a put that PutRecords did not store, and why. An answer
+/// that does not say which (results missing, or failures counted but none
+/// named) keeps them all: a record put twice is harmless (Main is
+/// idempotent), one taken for stored is lost.
+fn rejected(
+    entries: Vec<PutRecordsRequestEntry>,
+    results: &[PutRecordsResultEntry],
+    failed_count: i32,
+) -> (Vec<PutRecordsRequestEntry>, String) {
+    let count = entries.len();
+    let named = results.iter().filter(|r| r.error_code().is_some()).count();
+    if results.len() != count || (named == 0) != (failed_count == 0) {
+        let reason = format!(
+            "PutRecords counted {failed_count} of {count} records failed but named {named} in \
+             {} results: sending all {count} again",
+            results.len()
+        );
+        return (entries, reason);
+    }
+    let mut first_error = None;
+    let rejected: Vec<_> = entries
+        .into_iter()
+        .zip(results)
+        .filter(|(_, result)| result.error_code().is_some())
+        .map(|(entry, result)| {
+            first_error.get_or_insert_with(|| {
+                format!(
+                    "{}: {}",
+                    result.error_code().unwrap_or_default(),
+                    result.error_message().unwrap_or_default()
+                )
+            });
+            entry
+        })
+        .collect();
+    let reason = format!(
+        "{} of {count} records rejected ({})",
+        rejected.len(),
+        first_error.unwrap_or_default()
+    );
+    (rejected, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(n: usize) -> Vec<PutRecordsRequestEntry> {
+        (0..n)
+            .map(|i| {
+                PutRecordsRequestEntry::builder()
+                    .data(Blob::new(format!("record {i}")))
+                    .partition_key(format!("key {i}"))
+                    .build()
+                    .expect("data and key are set")
+            })
+            .collect()
+    }
+
+    fn stored() -> PutRecordsResultEntry {
+        PutRecordsResultEntry::builder()
+            .sequence_number("1")
+            .shard_id("shardId-000000000000")
+            .build()
+    }
+
+    fn throttled() -> PutRecordsResultEntry {
+        PutRecordsResultEntry::builder()
+            .error_code("ProvisionedThroughputExceededException")
+            .error_message("Rate exceeded")
+            .build()
+    }
+
+    fn data(entries: &[PutRecordsRequestEntry]) -> Vec<&[u8]> {
+        entries.iter().map(|e| e.data().as_ref()).collect()
+    }
+
+    #[test]
+    fn only_the_records_named_as_failed_are_sent_again() {
+        let results = [stored(), throttled(), stored(), throttled()];
+        let (again, reason) = rejected(entries(4), &results, 2);
+        assert_eq!(data(&again), [&b"record 1"[..], b"record 3"]);
+        assert!(
+            reason.starts_with("2 of 4 records rejected (ProvisionedThroughputExceededException"),
+            "{reason}"
+        );
+        let (again, _) = rejected(entries(2), &[stored(), stored()], 0);
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn an_answer_that_does_not_say_which_failed_sends_them_all_again() {
+        // Failures counted, none named; one named, none counted; results missing.
+        for (results, failed) in [
+            (vec![stored(), stored(), stored()], 1),
+            (vec![stored(), throttled(), stored()], 0),
+            (vec![stored(), stored()], 0),
+        ] {
+            let (again, reason) = rejected(entries(3), &results, failed);
+            assert_eq!(again.len(), 3, "{reason}");
+            assert!(reason.contains("sending all 3 again"), "{reason}");
+        }
     }
 }

@@ -267,10 +267,22 @@ impl Blocks {
         std::thread::Builder::new()
             .name("slips-decode".into())
             .spawn(move || {
-                let result = decode::decompress(body).and_then(|(found, reader)| {
-                    let _ = compression_tx.blocking_send(found);
-                    cut(reader, &tx, &Spares(spares))
-                });
+                let work = || {
+                    decode::decompress(body).and_then(|(found, reader)| {
+                        let _ = compression_tx.blocking_send(found);
+                        cut(reader, &tx, &Spares(spares))
+                    })
+                };
+                // The channel's end is the object's end: a panic must not
+                // end it quietly, or the rest of the object would be lost
+                // unnoticed. (Nothing touched by `work` is used after it.)
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                    .unwrap_or_else(|panic| {
+                        Err(io::Error::other(format!(
+                            "the decoding thread panicked: {}",
+                            crate::handler::panic_message(panic.as_ref())
+                        )))
+                    });
                 if let Err(error) = result {
                     let _ = tx.blocking_send(Err(error));
                 }
@@ -493,6 +505,38 @@ mod tests {
             assert_eq!(block.last(), Some(&b'\n'));
         }
         assert_eq!(blocks.concat(), data);
+    }
+
+    /// Gives its bytes, then panics where they end, as a decoder with a bug might.
+    struct PanicsAtTheEnd(Cursor<Vec<u8>>);
+
+    impl Read for PanicsAtTheEnd {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => panic!("a bug in the decoder"),
+                read => Ok(read),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_decoding_ends_the_object_with_an_error_not_early() {
+        let data = b"{\"n\":1}\n".repeat(3 * BLOCK_BYTES / 8);
+        let reader = PanicsAtTheEnd(Cursor::new(data));
+        let mut blocks = Blocks::spawn(Box::new(reader), Cut::Lines).expect("spawn");
+        let (mut read, mut last) = (0, None);
+        while let Some(block) = blocks.next().await {
+            if let Ok(block) = &block {
+                read += block.bytes.len();
+            }
+            last = Some(block);
+        }
+        let error = last.expect("blocks").expect_err("the last is an error");
+        assert!(
+            error.to_string().contains("panicked: a bug in the decoder"),
+            "{error}"
+        );
+        assert!(read >= BLOCK_BYTES, "the blocks before it arrive: {read}");
     }
 
     /// Reads at most 5,000 bytes a call, as a decompressor may.

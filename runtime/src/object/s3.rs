@@ -87,10 +87,17 @@ impl ObjectStore for S3Store {
     }
 }
 
+/// One message from the task streaming a body: a chunk, the end, or why
+/// the body could not be read.
+type Chunk = io::Result<Option<Bytes>>;
+
 /// A blocking `Read` over a body streamed by a task on the async runtime.
 struct ChunkReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
+    rx: mpsc::Receiver<Chunk>,
     current: Bytes,
+    /// The task said the body ended: only then is the end of the channel
+    /// the end of the object, not a task that stopped early (a panic).
+    ended: bool,
 }
 
 impl ChunkReader {
@@ -98,20 +105,24 @@ impl ChunkReader {
         let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
         tokio::spawn(async move {
             loop {
-                let chunk = match body.try_next().await {
-                    Ok(Some(chunk)) => Ok(chunk),
-                    Ok(None) => return,
-                    Err(e) => Err(io::Error::other(format!("reading the object body: {e}"))),
-                };
-                let failed = chunk.is_err();
-                if tx.send(chunk).await.is_err() || failed {
+                let chunk = body
+                    .try_next()
+                    .await
+                    .map_err(|e| io::Error::other(format!("reading the object body: {e}")));
+                let last = !matches!(chunk, Ok(Some(_)));
+                if tx.send(chunk).await.is_err() || last {
                     return;
                 }
             }
         });
+        ChunkReader::new(rx)
+    }
+
+    fn new(rx: mpsc::Receiver<Chunk>) -> Self {
         ChunkReader {
             rx,
             current: Bytes::new(),
+            ended: false,
         }
     }
 }
@@ -119,13 +130,70 @@ impl ChunkReader {
 impl Read for ChunkReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.current.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk?,
-                None => return Ok(0),
+                Some(Ok(Some(chunk))) => self.current = chunk,
+                Some(Ok(None)) => self.ended = true,
+                Some(Err(error)) => return Err(error),
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the object's body stopped before its end: the task streaming it ended early",
+                    ));
+                }
             }
         }
         let n = buf.len().min(self.current.len());
         self.current.copy_to_slice(&mut buf[..n]);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(chunks: Vec<Chunk>) -> io::Result<Vec<u8>> {
+        let (tx, rx) = mpsc::channel(chunks.len().max(1));
+        for chunk in chunks {
+            tx.try_send(chunk).expect("room for every chunk");
+        }
+        drop(tx);
+        let mut out = Vec::new();
+        ChunkReader::new(rx).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_body_ends_where_its_task_says_it_does() {
+        let chunks = vec![
+            Ok(Some(Bytes::from("one\n"))),
+            Ok(Some(Bytes::from("two\n"))),
+            Ok(None),
+        ];
+        assert_eq!(read_all(chunks).unwrap(), b"one\ntwo\n");
+    }
+
+    #[test]
+    fn a_task_that_stops_without_the_end_is_an_error_not_a_short_object() {
+        let error = read_all(vec![Ok(Some(Bytes::from("one\n")))]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(error.to_string().contains("before its end"), "{error}");
+    }
+
+    #[test]
+    fn a_read_error_is_passed_on() {
+        let chunks = vec![
+            Ok(Some(Bytes::from("one\n"))),
+            Err(io::Error::other("reset by peer")),
+        ];
+        assert!(
+            read_all(chunks)
+                .unwrap_err()
+                .to_string()
+                .contains("reset by peer")
+        );
     }
 }
