@@ -133,7 +133,10 @@ pub fn custom_binary(package: &Path, command: &[String], binary: &Path) -> anyho
     let binary = package.join(binary);
     if !binary.is_file() {
         bail!(
-            "functions.build.command ran, but functions.build.binary {} is not there",
+            "functions.build.command ran, but functions.build.binary {} is not there (the path \
+             is relative to handler.path; cargo builds a workspace member, or a package made by \
+             `slips init` from a checkout, in another package's target directory: `cargo \
+             metadata --format-version 1 --no-deps` names it as target_directory)",
             binary.display()
         );
     }

@@ -80,7 +80,43 @@ fn the_original_schema_loads() {
         config.handler.path.is_absolute(),
         "resolved against the config's directory"
     );
-    // The original had no alarms: the one thing to add is who they notify.
+    // The original had no alarms and no failure queue: what to add is who
+    // the alarms notify, and where the functions with given roles keep
+    // what they give up on.
+    let warnings: Vec<String> = loaded
+        .warnings
+        .diagnostics
+        .iter()
+        .map(|d| d.path.to_string())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "alarms.topic_arn",
+            "backend.role_arn.event_pusher",
+            "backend.role_arn.dispatcher",
+            "backend.role_arn.reporter",
+        ],
+        "{}",
+        loaded.warnings
+    );
+    assert!(
+        loaded.warnings.diagnostics[2]
+            .message
+            .contains("a lane batch it cannot hand to Main after 5 retries is dropped"),
+        "{}",
+        loaded.warnings
+    );
+}
+
+#[test]
+fn given_roles_with_a_failure_queue_keep_what_they_give_up_on() {
+    let text = edit(
+        "  dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:dlq\n",
+        "  dlq_sns_arn: arn:aws:sns:us-east-1:123456789012:dlq\n  \
+         failure_queue_arn: arn:aws:sqs:us-east-1:123456789012:failures\n",
+    );
+    let loaded = load(&text).unwrap_or_else(|report| panic!("{report}"));
     let warnings: Vec<String> = loaded
         .warnings
         .diagnostics

@@ -151,6 +151,38 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
             out,
         );
     }
+    // The stack cannot grant a given role its own failure queue, so such a
+    // function keeps nothing it gives up on unless the config names a queue.
+    if backend.failure_queue_arn.is_none() {
+        for (name, arn, gives_up) in [
+            (
+                "event_pusher",
+                &roles.event_pusher,
+                "an event it cannot push after Lambda's 2 retries",
+            ),
+            (
+                "dispatcher",
+                &roles.dispatcher,
+                "a lane batch it cannot hand to Main after 5 retries",
+            ),
+            (
+                "reporter",
+                &roles.reporter,
+                "a dead letter it cannot write to the error table after Lambda's 2 retries",
+            ),
+        ] {
+            if arn.is_some() {
+                out.push(Diagnostic::warning(
+                    at.key("role_arn").key(name),
+                    format!(
+                        "with your own role for {name} and no backend.failure_queue_arn, {gives_up} \
+                         is dropped, seen only in its error count: give backend.failure_queue_arn \
+                         too (an SQS queue this role may send to)"
+                    ),
+                ));
+            }
+        }
+    }
 
     if backend.sns_topics.is_empty()
         && backend.sqs_queues.is_empty()
