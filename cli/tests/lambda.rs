@@ -241,7 +241,7 @@ async fn event_pusher_main_and_dispatcher_as_lambda_runs_them() {
         Outcome::Response(dispatched) => {
             assert_eq!(
                 dispatched,
-                json!({"events": 1, "invocations": 1, "undecodable": 1})
+                json!({"events": 1, "invocations": 1, "undecodable": 1, "kept": 0})
             )
         }
         Outcome::Error(error) => panic!("dispatcher failed: {error}"),

@@ -16,6 +16,7 @@ use crate::event::Lane;
 use crate::functions::dispatcher::Dispatched;
 use crate::functions::drain::{Drained, Replayed};
 use crate::functions::event_pusher::Pushed;
+use crate::names::metrics;
 
 /// Whether this process is a Lambda function (Lambda's runtime API is set).
 pub fn in_lambda() -> bool {
@@ -299,6 +300,22 @@ impl LaneRecordKept<'_> {
     }
 }
 
+/// Events a Dispatcher could not give Main, kept in the error table.
+pub struct EventsKept<'a> {
+    pub failure: &'a crate::error_table::Failure,
+}
+
+impl EventsKept<'_> {
+    pub fn emit(&self) {
+        tracing::error!(
+            request_id = self.failure.request_id,
+            objects = self.failure.events.len(),
+            error = self.failure.error_message,
+            "Main could not be invoked: its events are kept in the error table (`slips drain` replays them)"
+        );
+    }
+}
+
 /// One lane batch handed to Main (a Dispatcher).
 pub struct BatchDispatched<'a> {
     pub stack: &'a str,
@@ -314,12 +331,14 @@ impl BatchDispatched<'_> {
             events = d.events,
             invocations = d.invocations,
             undecodable = d.undecodable,
+            kept = d.kept,
             "batch dispatched"
         );
-        Metrics::new(self.stack, "dispatcher", Some(self.lane))
+        Metrics::new(self.stack, metrics::DISPATCHER, Some(self.lane))
             .count("Events", d.events as f64)
             .count("Invocations", d.invocations as f64)
             .count("UndecodableRecords", d.undecodable as f64)
+            .count(metrics::KEPT_EVENTS, d.kept as f64)
             .emit();
     }
 }
@@ -336,7 +355,7 @@ pub struct Metrics<'a> {
 }
 
 /// The CloudWatch namespace of slips' metrics.
-pub const METRICS_NAMESPACE: &str = "slips";
+pub const METRICS_NAMESPACE: &str = metrics::NAMESPACE;
 
 /// What this process counted outside Lambda: `function[.lane].Name` → sum.
 static TALLY: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
@@ -366,9 +385,9 @@ impl<'a> Metrics<'a> {
 
     /// The EMF document.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut dimensions = vec!["Stack", "Function"];
+        let mut dimensions = vec![metrics::STACK, metrics::FUNCTION];
         if self.lane.is_some() {
-            dimensions.push("Lane");
+            dimensions.push(metrics::LANE);
         }
         let metrics: Vec<_> = self
             .values
@@ -383,13 +402,13 @@ impl<'a> Metrics<'a> {
                 "Timestamp": timestamp,
                 "CloudWatchMetrics": [{"Namespace": METRICS_NAMESPACE, "Dimensions": [dimensions], "Metrics": metrics}]
             },
-            "Stack": self.stack,
-            "Function": self.function,
         });
-        if let (Some(lane), Some(object)) = (self.lane, document.as_object_mut()) {
-            object.insert("Lane".into(), lane.name().into());
-        }
         if let Some(object) = document.as_object_mut() {
+            object.insert(metrics::STACK.into(), self.stack.into());
+            object.insert(metrics::FUNCTION.into(), self.function.into());
+            if let Some(lane) = self.lane {
+                object.insert(metrics::LANE.into(), lane.name().into());
+            }
             for (name, value) in &self.values {
                 object.insert((*name).into(), (*value).into());
             }

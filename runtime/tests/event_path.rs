@@ -341,6 +341,7 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
         &table,
         &batch,
         Duration::from_millis(300),
+        dispatcher::INVOKE_RETRY_BUDGET,
     )
     .await
     .expect("dispatch");
@@ -375,6 +376,95 @@ async fn the_dispatcher_invokes_main_asynchronously_in_payloads_that_fit() {
         );
     }
     assert_eq!(sent, events);
+}
+
+#[tokio::test]
+async fn events_main_cannot_be_given_are_kept_in_the_error_table_not_left_to_the_stream() {
+    let sdk = support::sdk_config().await;
+    // A Main that cannot be invoked: Lambda's endpoint does not answer
+    // (a closed port on loopback).
+    let unreachable = aws_sdk_lambda::config::Builder::from(&sdk)
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    let invoker = LambdaInvoker::with_client(
+        aws_sdk_lambda::Client::from_conf(unreachable),
+        "slips-main".into(),
+    );
+    let batch = |count: usize, key_bytes: usize| {
+        let events: Vec<_> = (0..count)
+            .map(|i| {
+                let mut e = event("app-logs", &format!("app/{i:04}/{}", "k".repeat(key_bytes)));
+                e.lane = Some(Lane::Slow);
+                e
+            })
+            .collect();
+        let records: Vec<(String, Vec<u8>)> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (format!("{i}"), slips::lanes::encode(e)))
+            .collect();
+        let batch = dispatcher::LaneBatch::decode(
+            Lane::Slow,
+            records
+                .iter()
+                .map(|(seq, data)| (seq.as_str(), data.as_slice())),
+        );
+        (events, batch)
+    };
+    let config = config();
+    let budget = Duration::from_millis(200);
+    let dispatch = |table, batch| {
+        dispatcher::dispatch(&config, &invoker, table, batch, Duration::ZERO, budget)
+    };
+
+    // ~2 KB keys: 200 events make two payloads, kept as an item each.
+    let (events, large) = batch(200, 2_000);
+    let table = error_table().await;
+    let dispatched = dispatch(&table, &large).await.expect("kept, not failed");
+    assert_eq!((dispatched.invocations, dispatched.kept), (0, 200));
+    let items = error_table::select(&table, &Selection::default())
+        .await
+        .expect("select")
+        .0;
+    assert_eq!(items.len(), 2, "an item per payload");
+    let mut kept: Vec<ObjectEvent> = items.iter().flat_map(|i| i.events.clone()).collect();
+    kept.sort_by(|a, b| a.object_key.cmp(&b.object_key));
+    assert_eq!(kept, events, "every event, whole, for drain to replay");
+    for item in &items {
+        assert_eq!(item.error_code, dispatcher::INVOKE_FAILED);
+        assert_eq!(item.lane, Some(Lane::Slow));
+        assert!(
+            item.error_message
+                .starts_with("invoking Main with payload 1 of 2 (200 objects in the batch)"),
+            "{}",
+            item.error_message
+        );
+    }
+
+    // Kinesis delivers a batch again (say the function timed out after
+    // keeping it): the same item, counted twice.
+    let (_, small) = batch(3, 10);
+    let table = error_table().await;
+    dispatch(&table, &small).await.expect("kept");
+    dispatch(&table, &small).await.expect("kept again");
+    let items = error_table::select(&table, &Selection::default())
+        .await
+        .expect("select")
+        .0;
+    assert_eq!(items.iter().map(|i| i.count).collect::<Vec<_>>(), [2]);
+
+    // When the error table refuses them too, the batch fails: Kinesis retries it.
+    let missing = DynamoErrorTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        "slips-no-such-table".into(),
+    );
+    let error = dispatch(&missing, &small)
+        .await
+        .expect_err("the batch fails");
+    assert!(
+        format!("{error:#}").contains("keeping the events Main could not be given"),
+        "{error:#}"
+    );
 }
 
 async fn error_table() -> DynamoErrorTable {

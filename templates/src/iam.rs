@@ -206,8 +206,9 @@ fn statements(config: &Config, backend: &Backend, function: Function) -> Vec<Val
                 &["lambda:InvokeFunction"],
                 vec![get_att(Function::Main.logical_id(), "Arn")],
             ));
+            // Undecodable records, and events Main could not be given.
             out.push(statement(
-                "KeepUndecodableLaneRecords",
+                "KeepInErrorTable",
                 &["dynamodb:UpdateItem"],
                 vec![backend.table.arn.clone()],
             ));

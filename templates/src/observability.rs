@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 use slips_contract::config::Config;
 use slips_contract::lane::Lane;
+use slips_contract::names::metrics;
 
 use crate::backend::Backend;
 use crate::cfn::{Resource, Resources, sub};
@@ -39,7 +40,11 @@ pub fn build(config: &Config, backend: &Backend, resources: &mut Resources) {
             "AlarmDescription": description,
             "Namespace": metric[0],
             "MetricName": metric[1],
-            "Dimensions": [{"Name": metric[2], "Value": metric[3]}],
+            "Dimensions": match &metric[2] {
+                // slips' own metrics have several.
+                Value::Array(dimensions) => json!(dimensions),
+                name => json!([{"Name": name, "Value": metric[3]}]),
+            },
             "Statistic": statistic,
             "Period": ALARM_PERIOD,
             "EvaluationPeriods": 1,
@@ -116,6 +121,32 @@ pub fn build(config: &Config, backend: &Backend, resources: &mut Resources) {
                      failure queue; its events are only in the stream until it expires"
                 ),
                 function_metric(dispatcher, "DestinationDeliveryFailures"),
+                "Sum",
+                1,
+            ),
+        );
+    }
+    // Events a Dispatcher could not give Main are safe in the error table,
+    // but wait for someone to drain them: say so.
+    for lane in Lane::ALL {
+        let dispatcher = Function::dispatcher(lane);
+        resources.add(
+            id::alarm(dispatcher, "KeptEvents"),
+            alarm(
+                format!(
+                    "slips: the {lane} lane could not invoke Main and kept the events in the \
+                     error table; `slips errors` lists them (InvokeFailed), `slips drain` \
+                     replays them once Main can be invoked"
+                ),
+                json!([
+                    metrics::NAMESPACE,
+                    metrics::KEPT_EVENTS,
+                    [
+                        {"Name": metrics::STACK, "Value": config.stack_name},
+                        {"Name": metrics::FUNCTION, "Value": metrics::DISPATCHER},
+                        {"Name": metrics::LANE, "Value": lane.name()},
+                    ]
+                ]),
                 "Sum",
                 1,
             ),

@@ -716,6 +716,8 @@ fn alarms_watch_the_failure_points_and_notify_the_topic() {
             "ReporterDeadLetterErrorsAlarm",
             "FastDispatcherDestinationDeliveryFailuresAlarm",
             "SlowDispatcherDestinationDeliveryFailuresAlarm",
+            "FastDispatcherKeptEventsAlarm",
+            "SlowDispatcherKeptEventsAlarm",
             "EventPusherErrorsAlarm",
             "FastDispatcherErrorsAlarm",
             "SlowDispatcherErrorsAlarm",
@@ -732,6 +734,21 @@ fn alarms_watch_the_failure_points_and_notify_the_topic() {
         (&json!("AWS/Lambda"), &json!("DeadLetterErrors"), &json!(1))
     );
     assert_eq!(lost["Dimensions"][0]["Value"], json!({"Ref": "MainFunc"}));
+    // Events a Dispatcher kept in the error table: slips' own metric, with
+    // every dimension the Dispatcher emits it with.
+    let kept = &resources(&template)["SlowDispatcherKeptEventsAlarm"]["Properties"];
+    assert_eq!(
+        (&kept["Namespace"], &kept["MetricName"]),
+        (&json!("slips"), &json!("KeptEvents"))
+    );
+    assert_eq!(
+        kept["Dimensions"],
+        json!([
+            {"Name": "Stack", "Value": config_with(|_| {}).stack_name},
+            {"Name": "Function", "Value": "dispatcher"},
+            {"Name": "Lane", "Value": "slow"},
+        ])
+    );
     for id in alarms {
         let p = &resources(&template)[id]["Properties"];
         assert_eq!(p["AlarmActions"], json!([topic]), "{id}");

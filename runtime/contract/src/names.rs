@@ -84,6 +84,24 @@ pub mod id {
 /// "Using Lambda with Amazon SQS").
 pub const EVENT_PUSHER_TIMEOUT_SECONDS: u32 = 120;
 
+/// slips' own CloudWatch metrics (embedded metric format): the functions
+/// emit them, the stack's alarms watch them.
+pub mod metrics {
+    /// Their CloudWatch namespace.
+    pub const NAMESPACE: &str = "slips";
+    /// The dimension of each that names the stack.
+    pub const STACK: &str = "Stack";
+    /// ... the function.
+    pub const FUNCTION: &str = "Function";
+    /// ... the lane, for a function that has one.
+    pub const LANE: &str = "Lane";
+    /// The function dimension of both Dispatchers.
+    pub const DISPATCHER: &str = "dispatcher";
+    /// Events a Dispatcher kept in the error table because Main could not
+    /// be invoked.
+    pub const KEPT_EVENTS: &str = "KeptEvents";
+}
+
 /// Environment variables the functions read; the stack sets them.
 pub mod env {
     use crate::lane::Lane;

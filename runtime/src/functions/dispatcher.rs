@@ -2,7 +2,10 @@
 //! Main out, then a pause of the lane's delay. Kinesis hands a shard's
 //! batches over one after another, so the pause bounds the lane's rate.
 
+use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 use crate::backoff::Backoff;
 use crate::config::Config;
@@ -29,9 +32,12 @@ pub const MAX_PAYLOAD_BYTES: usize = MAX_SNS_MESSAGE_BYTES - DEAD_LETTER_ATTRIBU
 const _: () = assert!(MAX_PAYLOAD_BYTES <= MAX_ASYNC_PAYLOAD_BYTES);
 
 /// How long one invoke of Main is retried (throttling, a network error)
-/// before the batch fails and Kinesis retries it whole, payloads already
-/// sent included.
+/// before its events, and those of the payloads after it, are kept in the
+/// error table.
 pub const INVOKE_RETRY_BUDGET: Duration = Duration::from_secs(120);
+
+/// The error code of events kept because Main could not be invoked.
+pub const INVOKE_FAILED: &str = "InvokeFailed";
 
 /// One batch of a lane as its Dispatcher receives it.
 #[derive(Debug, Clone)]
@@ -75,21 +81,26 @@ pub struct Dispatched {
     pub invocations: usize,
     /// Records that were not object events, kept in the error table.
     pub undecodable: usize,
+    /// Events kept in the error table because Main could not be invoked.
+    pub kept: usize,
 }
 
 /// The Dispatcher's entry point, the same in Lambda and locally: keeps the
 /// batch's undecodable records in the error table (where `slips errors`
 /// shows them; nothing is skipped), invokes Main with its events, split
 /// into payloads that fit [`MAX_PAYLOAD_BYTES`], then waits `delay` (the
-/// lane's throttle). A failed invoke is retried in place with backoff; one
-/// that still fails fails the batch (Kinesis retries it, so the payloads
-/// sent before it are sent again: Main is idempotent).
+/// lane's throttle). A failed invoke is retried in place with backoff for
+/// `invoke_budget`; when it still fails, the events not yet handed over
+/// are kept in the error table, events and all, where `slips drain` replays
+/// them (a stream keeps them only for its retention). Only when the error
+/// table refuses them too does the batch fail, for Kinesis to retry.
 pub async fn dispatch<I: Invoker, E: ErrorStore>(
     config: &Config,
     invoker: &I,
     errors: &E,
     batch: &LaneBatch,
     delay: Duration,
+    invoke_budget: Duration,
 ) -> anyhow::Result<Dispatched> {
     for (record, reason) in &batch.undecodable {
         let failure = Failure::undecodable(record.clone(), reason);
@@ -98,17 +109,26 @@ pub async fn dispatch<I: Invoker, E: ErrorStore>(
     }
     let events = &batch.events;
     let payloads = payloads(events, MAX_PAYLOAD_BYTES)?;
-    for (i, payload) in payloads.iter().enumerate() {
-        let mut backoff = Backoff::until(Instant::now() + INVOKE_RETRY_BUDGET);
+    let mut dispatched = Dispatched {
+        events: events.len(),
+        invocations: 0,
+        undecodable: batch.undecodable.len(),
+        kept: 0,
+    };
+    'payloads: for (i, payload) in payloads.iter().enumerate() {
+        let mut backoff = Backoff::until(Instant::now() + invoke_budget);
         let mut attempt = 1;
         while let Err(error) = invoker.invoke(payload.clone()).await {
             if !backoff.wait().await {
-                return Err(error.context(format!(
-                    "payload {} of {} ({} objects in the batch), after {attempt} attempts",
+                let error = error.context(format!(
+                    "invoking Main with payload {} of {} ({} objects in the batch), after \
+                     {attempt} attempts",
                     i + 1,
                     payloads.len(),
                     events.len()
-                )));
+                ));
+                dispatched.kept = keep(errors, batch.lane, &payloads[i..], &error).await?;
+                break 'payloads;
             }
             tracing::warn!(
                 attempt,
@@ -117,12 +137,8 @@ pub async fn dispatch<I: Invoker, E: ErrorStore>(
             );
             attempt += 1;
         }
+        dispatched.invocations += 1;
     }
-    let dispatched = Dispatched {
-        events: events.len(),
-        invocations: payloads.len(),
-        undecodable: batch.undecodable.len(),
-    };
     BatchDispatched {
         stack: &config.stack_name,
         lane: batch.lane,
@@ -133,6 +149,34 @@ pub async fn dispatch<I: Invoker, E: ErrorStore>(
         tokio::time::sleep(delay).await;
     }
     Ok(dispatched)
+}
+
+/// Keeps the events of `payloads`, which Main could not be given, in the
+/// error table: an item per payload (each fits an item), named by its
+/// content, so that recording it again (Kinesis retries a batch whose
+/// keeping failed halfway) updates the same item. Returns how many events.
+async fn keep<E: ErrorStore>(
+    errors: &E,
+    lane: Lane,
+    payloads: &[Vec<u8>],
+    error: &anyhow::Error,
+) -> anyhow::Result<usize> {
+    let message = crate::functions::main::error_message(error);
+    let mut kept = 0;
+    for payload in payloads {
+        let events: Vec<ObjectEvent> = serde_json::from_slice(payload)?;
+        let mut content = std::hash::DefaultHasher::new();
+        payload.hash(&mut content);
+        let id = format!("dispatch-{lane}-{:016x}", content.finish());
+        kept += events.len();
+        let failure = Failure::new(id, events, INVOKE_FAILED, message.clone());
+        errors
+            .record(&failure)
+            .await
+            .context("keeping the events Main could not be given in the error table")?;
+        crate::telemetry::EventsKept { failure: &failure }.emit();
+    }
+    Ok(kept)
 }
 
 /// JSON arrays of events, each at most `limit` bytes; an event too large

@@ -115,8 +115,15 @@ impl Instance {
                     .parse()
                     .with_context(|| format!("{} is not a number of seconds", env::DELAY))?;
                 let delay = pause_within(Duration::from_secs_f64(delay.max(0.0)), deadline);
-                let dispatched =
-                    dispatcher::dispatch(config, invoker, errors, &batch, delay).await?;
+                let dispatched = dispatcher::dispatch(
+                    config,
+                    invoker,
+                    errors,
+                    &batch,
+                    delay,
+                    dispatcher::INVOKE_RETRY_BUDGET,
+                )
+                .await?;
                 serde_json::to_value(dispatched)?
             }
             Instance::Main { store, retry } => {

@@ -269,10 +269,19 @@ async fn lane_loop<H: Handler>(
             true => Duration::ZERO,
             false => Duration::from_secs(u64::from(throttle.delay)),
         };
-        let dispatched = dispatcher::dispatch(config, invoker, state, &batch, delay).await?;
-        counters
-            .failed
-            .fetch_add(dispatched.undecodable as u64, Ordering::Relaxed);
+        let dispatched = dispatcher::dispatch(
+            config,
+            invoker,
+            state,
+            &batch,
+            delay,
+            dispatcher::INVOKE_RETRY_BUDGET,
+        )
+        .await?;
+        counters.failed.fetch_add(
+            (dispatched.undecodable + dispatched.kept) as u64,
+            Ordering::Relaxed,
+        );
         // Acknowledged once Main succeeded or the DLQ has it, after the pause
         // as Kinesis checkpoints: a crash before this line runs the batch
         // again (at least once).
