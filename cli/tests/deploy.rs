@@ -672,6 +672,88 @@ bucket_mapping:
     );
 }
 
+#[tokio::test]
+async fn deploy_refuses_a_failure_queue_too_small_for_what_reaches_it() {
+    let sdk = support::sdk_config().await;
+    let code = support::unique_name("failures-code");
+    support::create_bucket(&slips::aws::s3_client(&sdk), &code).await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    // Queues keeping messages a day, of at most `size` bytes.
+    let queue = |name: String, size: u32| {
+        let sqs = sqs.clone();
+        async move {
+            sqs.create_queue()
+                .queue_name(&name)
+                .attributes(
+                    aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod,
+                    "86400",
+                )
+                .attributes(
+                    aws_sdk_sqs::types::QueueAttributeName::MaximumMessageSize,
+                    size.to_string(),
+                )
+                .send()
+                .await
+                .expect("queue");
+            name
+        }
+    };
+    let deploy = |queue: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = format!(
+            "stack_name: {stack}
+sam: {{code_bucket: {code}}}
+backend:
+  sns_topics: [{{name: Logs, arn: 'arn:aws:sns:us-east-1:123456789012:logs'}}]
+  failure_queue_arn: 'arn:aws:sqs:us-east-1:123456789012:{queue}'
+handler:
+  path: {handler}
+bucket_mapping:
+  {LOGS_BUCKET}:
+    - {{prefix: logs/, format: [s3-lines, json]}}
+",
+            stack = support::unique_name("failures"),
+            handler = repo_root().join("handlers/log-counter").display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).expect("config");
+        let out = slips(
+            dir.path(),
+            &["deploy", "-c", "config.yml", "--dry-run", "--debug"],
+        );
+        (out.status.code(), text(&out.stderr))
+    };
+    // SQS's long-standing default size.
+    let small = queue(support::unique_name("failures"), 262_144).await;
+    let (code, stderr) = deploy(&small);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: backend.failure_queue_arn: the queue takes messages of at most 262144 bytes, \
+             but what reaches it can be 532480 bytes"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("set its MaximumMessageSize to 1048576"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Compiling"), "no build: {stderr}");
+    // Large enough, but a day's retention: a warning, and the deploy goes on.
+    let short = queue(support::unique_name("failures"), 1_048_576).await;
+    let (_, stderr) = deploy(&short);
+    assert!(
+        stderr.contains(
+            "warning: backend.failure_queue_arn: the queue keeps messages 1.0 days; what waits \
+             there longer is lost before `slips drain` replays it"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("backend.failure_queue_arn: the queue takes"),
+        "{stderr}"
+    );
+}
+
 /// Args that do not fit the handler's `Args` are refused by `package`, which
 /// runs the built binary to check them, instead of failing every invocation.
 #[test]

@@ -124,6 +124,7 @@ impl Preflight {
                 .with_context(|| format!("sam.code_bucket: writing s3://{bucket}/{key}"))?;
         }
         check_intake_queues(&sdk, config, &region).await?;
+        check_failure_queue(&sdk, config).await?;
         let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
         let before = change_set::existing(&cloudformation, &config.stack_name).await?;
         Kind::for_stack(&config.stack_name, before.as_ref())?;
@@ -159,29 +160,8 @@ async fn check_intake_queues(
                 arn.region
             );
         }
-        let url = match sqs
-            .get_queue_url()
-            .queue_name(arn.resource)
-            .queue_owner_aws_account_id(arn.account)
-            .send()
-            .await
-        {
-            Ok(found) => found.queue_url.unwrap_or_default(),
-            Err(error) => {
-                let denied = error
-                    .as_service_error()
-                    .and_then(|e| aws_sdk_sqs::error::ProvideErrorMetadata::code(e))
-                    .is_some_and(|code| code.contains("AccessDenied"));
-                let line = slips::aws::sdk_error(error);
-                if denied {
-                    eprintln!("warning: {field}: not checked ({line})");
-                    continue;
-                }
-                return Err(line.context(format!(
-                    "{field}.arn: reading the queue {} (does it exist?)",
-                    queue.arn
-                )));
-            }
+        let Some(url) = queue_url(&sqs, &arn, &queue.arn, &format!("{field}.arn")).await? else {
+            continue;
         };
         let attributes = sqs
             .get_queue_attributes()
@@ -215,6 +195,99 @@ async fn check_intake_queues(
         }
     }
     Ok(())
+}
+
+/// A failure queue the config names must hold what reaches it, or that is
+/// lost: SQS refuses a message over the queue's maximum size, and SNS and
+/// Lambda then drop it. Its largest message, a Reporter's dead letter
+/// wrapping one of Main's, is over SQS's default of 256 KiB. A retention
+/// shorter than the 14 days the stack's own queue keeps (and `slips errors`
+/// warns against) is worth a warning.
+async fn check_failure_queue(sdk: &aws_config::SdkConfig, config: &Config) -> anyhow::Result<()> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    use slips_templates::limits::{
+        MAX_FAILURE_MESSAGE_BYTES, MAX_SQS_MESSAGE_BYTES, MAX_SQS_RETENTION_SECONDS,
+    };
+    let Some(text) = &config.backend.failure_queue_arn else {
+        return Ok(());
+    };
+    let field = "backend.failure_queue_arn";
+    let arn =
+        slips::config::Arn::parse(text).map_err(|message| anyhow::anyhow!("{field}: {message}"))?;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let Some(url) = queue_url(&sqs, &arn, text, field).await? else {
+        return Ok(());
+    };
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::MaximumMessageSize)
+        .attribute_names(QueueAttributeName::MessageRetentionPeriod)
+        .send()
+        .await
+        .map_err(slips::aws::sdk_error)
+        .with_context(|| format!("{field}: reading the attributes of {text}"))?;
+    let number = |name| -> Option<u32> {
+        attributes
+            .attributes()
+            .and_then(|a| a.get(&name))
+            .and_then(|v| v.parse().ok())
+    };
+    if let Some(size) = number(QueueAttributeName::MaximumMessageSize)
+        && (size as usize) < MAX_FAILURE_MESSAGE_BYTES
+    {
+        bail!(
+            "{field}: the queue takes messages of at most {size} bytes, but what reaches it can \
+             be {MAX_FAILURE_MESSAGE_BYTES} bytes (a Reporter's dead letter wrapping one of \
+             Main's), and SQS refuses a larger one, which is then lost: set its \
+             MaximumMessageSize to {MAX_SQS_MESSAGE_BYTES}"
+        );
+    }
+    if let Some(retention) = number(QueueAttributeName::MessageRetentionPeriod)
+        && retention < MAX_SQS_RETENTION_SECONDS
+    {
+        eprintln!(
+            "warning: {field}: the queue keeps messages {:.1} days; what waits there longer \
+             is lost before `slips drain` replays it: set its MessageRetentionPeriod to \
+             {MAX_SQS_RETENTION_SECONDS} (14 days)",
+            f64::from(retention) / 86_400.0
+        );
+    }
+    Ok(())
+}
+
+/// The URL of the queue `arn` (written `text`, named `field` in the config),
+/// or `None` (said as a warning) when these credentials may not look it up:
+/// CloudFormation, with the stack's rights, is left to find out.
+async fn queue_url(
+    sqs: &aws_sdk_sqs::Client,
+    arn: &slips::config::Arn<'_>,
+    text: &str,
+    field: &str,
+) -> anyhow::Result<Option<String>> {
+    match sqs
+        .get_queue_url()
+        .queue_name(arn.resource)
+        .queue_owner_aws_account_id(arn.account)
+        .send()
+        .await
+    {
+        Ok(found) => Ok(Some(found.queue_url.unwrap_or_default())),
+        Err(error) => {
+            let denied = error
+                .as_service_error()
+                .and_then(|e| aws_sdk_sqs::error::ProvideErrorMetadata::code(e))
+                .is_some_and(|code| code.contains("AccessDenied"));
+            let line = slips::aws::sdk_error(error);
+            if denied {
+                eprintln!("warning: {field}: not checked ({line})");
+                return Ok(None);
+            }
+            Err(line.context(format!(
+                "{field}: reading the queue {text} (does it exist?)"
+            )))
+        }
+    }
 }
 
 /// `sam.code_bucket` and `sam.code_prefix`, which deploy cannot do without.
