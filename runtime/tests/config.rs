@@ -103,7 +103,7 @@ fn the_original_schema_loads() {
     assert!(
         loaded.warnings.diagnostics[2]
             .message
-            .contains("a lane batch it cannot hand to Main after 5 retries is dropped"),
+            .contains("a lane batch it can neither hand to Main nor keep in the error table"),
         "{}",
         loaded.warnings
     );

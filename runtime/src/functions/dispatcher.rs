@@ -145,7 +145,9 @@ pub async fn dispatch<I: Invoker, E: ErrorStore>(
         dispatched: &dispatched,
     }
     .emit();
-    if !delay.is_zero() {
+    // The pause paces Main; events it could not be given need none, and a
+    // pause after the invoke budget could outlast the invocation.
+    if !delay.is_zero() && dispatched.kept == 0 {
         tokio::time::sleep(delay).await;
     }
     Ok(dispatched)
@@ -154,7 +156,9 @@ pub async fn dispatch<I: Invoker, E: ErrorStore>(
 /// Keeps the events of `payloads`, which Main could not be given, in the
 /// error table: an item per payload (each fits an item), named by its
 /// content, so that recording it again (Kinesis retries a batch whose
-/// keeping failed halfway) updates the same item. Returns how many events.
+/// keeping failed halfway) updates the same item. (The name's hash is the
+/// same within a build: a new build between retries makes a second item,
+/// a repeat on drain, not a loss.) Returns how many events.
 async fn keep<E: ErrorStore>(
     errors: &E,
     lane: Lane,

@@ -261,12 +261,11 @@ async fn replay_one<L: LaneWriter + LaneReader, E: ErrorStore>(
     Ok(Ok(done))
 }
 
-/// Puts events back on their lanes (`fallback` for one that names none),
-/// one put per lane, unless `dry_run`; the counts.
 /// Why `records`, read back from a lane, are not the whole batch `range`
-/// names, if they are not. A stream drops its oldest records first, so a
-/// batch past its retention loses its start: replaying the rest and
-/// deleting the message would hide the loss, so the message stays.
+/// names, if they are not: the message then stays. A stream drops its
+/// oldest records first, so a batch past its retention loses its start:
+/// replaying the rest and deleting the message would hide the loss. A read
+/// that stopped before the batch's end would drop its last records.
 fn incomplete(range: &BatchRange, records: &[(String, Vec<u8>)]) -> Option<String> {
     let at = format!(
         "{} {} from {}",
@@ -283,7 +282,15 @@ fn incomplete(range: &BatchRange, records: &[(String, Vec<u8>)]) -> Option<Strin
             range.batch_size
         ));
     }
-    // Batch info without a size (0) leaves only the start to check.
+    if let Some((last, _)) = records.last()
+        && *last != range.end_sequence_number
+    {
+        return Some(format!(
+            "the records of {at} were read back only up to {last}, not to {}",
+            range.end_sequence_number
+        ));
+    }
+    // Batch info without a size (0) has only its ends to check.
     if range.batch_size > 0 && records.len() as u64 != range.batch_size {
         return Some(format!(
             "{} of the {} records of {at} were read back",
@@ -294,6 +301,8 @@ fn incomplete(range: &BatchRange, records: &[(String, Vec<u8>)]) -> Option<Strin
     None
 }
 
+/// Puts events back on their lanes (`fallback` for one that names none),
+/// one put per lane, unless `dry_run`; the counts.
 async fn put_back<'a, W: LaneWriter>(
     lanes: &W,
     events: impl Iterator<Item = &'a ObjectEvent> + Clone,
@@ -359,5 +368,11 @@ mod tests {
         let why =
             incomplete(&range("49001", 3), &records(&["49001", "49003"])).expect("incomplete");
         assert!(why.contains("2 of the 3 records"), "{why}");
+        // A read that stopped early, with or without a size to count.
+        for size in [3, 0] {
+            let why = incomplete(&range("49001", size), &records(&["49001", "49002"]))
+                .expect("incomplete");
+            assert!(why.contains("only up to 49002, not to 49003"), "{why}");
+        }
     }
 }

@@ -256,7 +256,7 @@ fn partition_key(event: &ObjectEvent) -> String {
 }
 
 /// The entries of a put that PutRecords did not store, and why. An answer
-/// that does not say which (results missing, or failures counted but none
+/// that does not say which (results missing, or other failures counted than
 /// named) keeps them all: a record put twice is harmless (Main is
 /// idempotent), one taken for stored is lost.
 fn rejected(
@@ -266,7 +266,7 @@ fn rejected(
 ) -> (Vec<PutRecordsRequestEntry>, String) {
     let count = entries.len();
     let named = results.iter().filter(|r| r.error_code().is_some()).count();
-    if results.len() != count || (named == 0) != (failed_count == 0) {
+    if results.len() != count || usize::try_from(failed_count).ok() != Some(named) {
         let reason = format!(
             "PutRecords counted {failed_count} of {count} records failed but named {named} in \
              {} results: sending all {count} again",
@@ -351,6 +351,7 @@ mod tests {
         for (results, failed) in [
             (vec![stored(), stored(), stored()], 1),
             (vec![stored(), throttled(), stored()], 0),
+            (vec![throttled(), stored(), stored()], 2),
             (vec![stored(), stored()], 0),
         ] {
             let (again, reason) = rejected(entries(3), &results, failed);

@@ -275,7 +275,8 @@ impl Blocks {
                 };
                 // The channel's end is the object's end: a panic must not
                 // end it quietly, or the rest of the object would be lost
-                // unnoticed. (Nothing touched by `work` is used after it.)
+                // unnoticed. (After a panic only the channel is used, to
+                // send the error.)
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
                     .unwrap_or_else(|panic| {
                         Err(io::Error::other(format!(

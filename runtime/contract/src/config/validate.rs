@@ -163,7 +163,7 @@ fn check_backend(config: &Config, at: &FieldPath, out: &mut Vec<Diagnostic>) {
             (
                 "dispatcher",
                 &roles.dispatcher,
-                "a lane batch it cannot hand to Main after 5 retries",
+                "a lane batch it can neither hand to Main nor keep in the error table, after 5 retries,",
             ),
             (
                 "reporter",
