@@ -25,7 +25,7 @@ pub fn build(config: &Config, backend: &Backend, resources: &mut Resources) {
         id::DASHBOARD,
         Resource::new(
             "AWS::CloudWatch::Dashboard",
-            json!({ "DashboardBody": sub(dashboard_body(backend)) }),
+            json!({ "DashboardBody": sub(dashboard_body(config, backend)) }),
         ),
     );
 
@@ -212,7 +212,7 @@ pub fn build(config: &Config, backend: &Backend, resources: &mut Resources) {
 }
 
 /// The dashboard's JSON, as an `Fn::Sub` string (names are substituted at deploy).
-fn dashboard_body(backend: &Backend) -> String {
+fn dashboard_body(config: &Config, backend: &Backend) -> String {
     let per_function = |metric: &str| -> Vec<Value> {
         Function::ALL
             .iter()
@@ -256,7 +256,7 @@ fn dashboard_body(backend: &Backend) -> String {
             ])
         })
         .collect();
-    let failures = vec![
+    let mut failures = vec![
         json!([
             "AWS/SNS",
             "NumberOfMessagesPublished",
@@ -272,6 +272,19 @@ fn dashboard_body(backend: &Backend) -> String {
             {"label": "pipeline failure queue", "stat": "Maximum"}
         ]),
     ];
+    failures.extend(Lane::ALL.iter().map(|lane| {
+        json!([
+            metrics::NAMESPACE,
+            metrics::KEPT_EVENTS,
+            metrics::STACK,
+            config.stack_name,
+            metrics::FUNCTION,
+            metrics::DISPATCHER,
+            metrics::LANE,
+            lane.name(),
+            {"label": format!("events kept, {lane} lane (Main not invoked)"), "stat": "Sum"}
+        ])
+    }));
     let body = json!({
         "widgets": [
             widget(0, 0, 12, "Invocations", "Sum", per_function("Invocations")),

@@ -773,6 +773,12 @@ fn alarms_watch_the_failure_points_and_notify_the_topic() {
     for function in Function::ALL {
         assert!(dashboard.contains(&format!("${{{}}}", function.logical_id())));
     }
+    let failures = &body["widgets"][5]["properties"]["metrics"];
+    assert_eq!(
+        failures[3],
+        json!(["slips", "KeptEvents", "Stack", config_with(|_| {}).stack_name, "Function",
+            "dispatcher", "Lane", "slow", {"label": "events kept, slow lane (Main not invoked)", "stat": "Sum"}])
+    );
 
     let quiet = self::template(&config_with(|_| {}));
     assert!(resources(&quiet)["MainErrorsAlarm"]["Properties"]["AlarmActions"].is_null());
