@@ -614,6 +614,32 @@ async fn deploy_checks_the_code_bucket_before_building() {
 /// An intake queue Lambda would refuse to read (a visibility timeout under
 /// EventPusher's timeout) fails deploy before the build, saying what to set;
 /// one that does not exist is named.
+/// `slips deploy ARGS` of a new stack with `backend` (YAML lines under
+/// `backend:`) and log-counter: its exit code and stderr.
+fn deploy_with_backend(code_bucket: &str, backend: &str, args: &[&str]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "stack_name: {stack}
+sam: {{code_bucket: {code_bucket}}}
+backend:
+{backend}
+handler:
+  path: {handler}
+bucket_mapping:
+  {LOGS_BUCKET}:
+    - {{prefix: logs/, format: [s3-lines, json]}}
+",
+        stack = support::unique_name("preflight"),
+        handler = repo_root().join("handlers/log-counter").display()
+    );
+    std::fs::write(dir.path().join("config.yml"), config).expect("config");
+    let out = slips(
+        dir.path(),
+        &[&["deploy", "-c", "config.yml"], args].concat(),
+    );
+    (out.status.code(), text(&out.stderr))
+}
+
 #[tokio::test]
 async fn deploy_checks_the_intake_queues_before_building() {
     let sdk = support::sdk_config().await;
@@ -631,24 +657,13 @@ async fn deploy_checks_the_intake_queues_before_building() {
         .await
         .expect("queue");
     let deploy = |queue: &str| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = format!(
-            "stack_name: {stack}
-sam: {{code_bucket: {code}}}
-backend:
-  sqs_queues: [{{name: Logs, arn: 'arn:aws:sqs:us-east-1:123456789012:{queue}'}}]
-handler:
-  path: {handler}
-bucket_mapping:
-  {LOGS_BUCKET}:
-    - {{prefix: logs/, format: [s3-lines, json]}}
-",
-            stack = support::unique_name("intake"),
-            handler = repo_root().join("handlers/log-counter").display()
-        );
-        std::fs::write(dir.path().join("config.yml"), config).expect("config");
-        let out = slips(dir.path(), &["deploy", "-c", "config.yml", "--debug"]);
-        (out.status.code(), text(&out.stderr))
+        deploy_with_backend(
+            &code,
+            &format!(
+                "  sqs_queues: [{{name: Logs, arn: 'arn:aws:sqs:us-east-1:123456789012:{queue}'}}]"
+            ),
+            &["--debug"],
+        )
     };
     let (code, stderr) = deploy(&name);
     assert_eq!(code, Some(1), "{stderr}");
@@ -699,28 +714,14 @@ async fn deploy_refuses_a_failure_queue_too_small_for_what_reaches_it() {
         }
     };
     let deploy = |queue: &str| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = format!(
-            "stack_name: {stack}
-sam: {{code_bucket: {code}}}
-backend:
-  sns_topics: [{{name: Logs, arn: 'arn:aws:sns:us-east-1:123456789012:logs'}}]
-  failure_queue_arn: 'arn:aws:sqs:us-east-1:123456789012:{queue}'
-handler:
-  path: {handler}
-bucket_mapping:
-  {LOGS_BUCKET}:
-    - {{prefix: logs/, format: [s3-lines, json]}}
-",
-            stack = support::unique_name("failures"),
-            handler = repo_root().join("handlers/log-counter").display()
-        );
-        std::fs::write(dir.path().join("config.yml"), config).expect("config");
-        let out = slips(
-            dir.path(),
-            &["deploy", "-c", "config.yml", "--dry-run", "--debug"],
-        );
-        (out.status.code(), text(&out.stderr))
+        deploy_with_backend(
+            &code,
+            &format!(
+                "  sns_topics: [{{name: Logs, arn: 'arn:aws:sns:us-east-1:123456789012:logs'}}]
+  failure_queue_arn: 'arn:aws:sqs:us-east-1:123456789012:{queue}'"
+            ),
+            &["--dry-run", "--debug"],
+        )
     };
     // SQS's long-standing default size.
     let small = queue(support::unique_name("failures"), 262_144).await;

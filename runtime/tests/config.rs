@@ -67,6 +67,15 @@ fn edit(from: &str, to: &str) -> String {
     ORIGINAL.replace(from, to)
 }
 
+/// The field paths of a config's warnings, in order.
+fn warning_paths(warnings: &Report) -> Vec<String> {
+    warnings
+        .diagnostics
+        .iter()
+        .map(|d| d.path.to_string())
+        .collect()
+}
+
 #[test]
 fn the_original_schema_loads() {
     let loaded = load(ORIGINAL).unwrap_or_else(|report| panic!("{report}"));
@@ -83,12 +92,7 @@ fn the_original_schema_loads() {
     // The original had no alarms and no failure queue: what to add is who
     // the alarms notify, and where the functions with given roles keep
     // what they give up on.
-    let warnings: Vec<String> = loaded
-        .warnings
-        .diagnostics
-        .iter()
-        .map(|d| d.path.to_string())
-        .collect();
+    let warnings = warning_paths(&loaded.warnings);
     assert_eq!(
         warnings,
         [
@@ -117,12 +121,7 @@ fn given_roles_with_a_failure_queue_keep_what_they_give_up_on() {
          failure_queue_arn: arn:aws:sqs:us-east-1:123456789012:failures\n",
     );
     let loaded = load(&text).unwrap_or_else(|report| panic!("{report}"));
-    let warnings: Vec<String> = loaded
-        .warnings
-        .diagnostics
-        .iter()
-        .map(|d| d.path.to_string())
-        .collect();
+    let warnings = warning_paths(&loaded.warnings);
     assert_eq!(warnings, ["alarms.topic_arn"], "{}", loaded.warnings);
 }
 
